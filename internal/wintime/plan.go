@@ -1,0 +1,133 @@
+package wintime
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// syncFromFlags returns the `w32tm /config /syncfromflags:` keyword for t on
+// version v, or "" when that w32tm has no keyword for t.
+//
+// This is where the Server 2003 quirk lives: its w32tm refuses ALL and NO.
+// AllSync is written there as the comma list DOMHIER,MANUAL, which 2003's
+// w32tm turns into Type=AllSync; NoSync has no keyword and goes through the
+// registry (see configSteps).
+func syncFromFlags(v Version, t Type) string {
+	legacy := v.legacyW32tm()
+	switch t {
+	case NoSync:
+		if legacy {
+			return ""
+		}
+		return "NO"
+	case NTP:
+		return "MANUAL"
+	case NT5DS:
+		return "DOMHIER"
+	case AllSync:
+		if legacy {
+			return "DOMHIER,MANUAL"
+		}
+		return "ALL"
+	}
+	return ""
+}
+
+// configSteps returns the command lines that make a host of version v hold
+// want, in order. Each must succeed before the next runs.
+func configSteps(v Version, want Settings) ([]string, error) {
+	if _, err := ParseType(string(want.Type)); err != nil {
+		return nil, err
+	}
+	peerArg := ""
+	if want.Peers != nil {
+		if len(want.Peers) == 0 {
+			return nil, errors.New("an empty peer list cannot be written: give at least one peer or leave peers unmanaged")
+		}
+		for _, p := range want.Peers {
+			if err := ValidateAddress(p.Address); err != nil {
+				return nil, err
+			}
+		}
+		// Addresses and flags passed the allowlist, so the list holds only
+		// letters, digits, '.', ':', '-', ',' and spaces: nothing cmd.exe or
+		// w32tm interprets inside the quotes.
+		peerArg = ` /manualpeerlist:"` + FormatPeers(want.Peers) + `"`
+	}
+
+	if flags := syncFromFlags(v, want.Type); flags != "" {
+		return []string{"w32tm /config /syncfromflags:" + flags + peerArg + " /update"}, nil
+	}
+	// No keyword on this version (NoSync on Server 2003): write Type into the
+	// registry, then have w32tm write the peers and tell the service.
+	return []string{
+		`reg add "` + ParametersKey + `" /v Type /t REG_SZ /d ` + string(want.Type) + ` /f`,
+		"w32tm /config" + peerArg + " /update",
+	}, nil
+}
+
+// ApplyCommand returns the one command line that makes the host described by
+// current hold want and then reads the host back: its output parses with
+// ParseState. The steps are joined with `&&`, so a non-zero exit code means a
+// step failed and its own message is in the output; the read-back runs only
+// when every step succeeded.
+//
+// When the W32Time service is stopped, the line starts it first (its
+// `/config /update` fails on a stopped service); the caller should say so.
+func ApplyCommand(current State, want Settings) (string, error) {
+	if !current.Version.Supported() {
+		return "", fmt.Errorf("Windows version %s is older than Server 2003 (5.2) and is not supported", current.Version)
+	}
+	if !current.Installed || current.Service == ServiceNotInstalled {
+		return "", errors.New("the Windows Time service (W32Time) is not installed on the host: run `w32tm /register` there, or destroy and recreate the resource with on_destroy = \"reset\"")
+	}
+	steps, err := configSteps(current.Version, want)
+	if err != nil {
+		return "", err
+	}
+	line := strings.Join(steps, " && ") + " && (" + ReadCommand() + ")"
+	if NeedsStart(current) {
+		// `net start` exits 2 when the service already runs, so its result
+		// must not decide the chain: the read-back does.
+		line = "net start w32time >nul 2>&1 & " + line
+	}
+	return line, nil
+}
+
+// NeedsStart reports whether the service must be started before the settings
+// can be applied.
+func NeedsStart(s State) bool { return s.Service == ServiceStopped }
+
+// ResetCommand returns the command line that restores the Windows defaults for
+// the host's role, the documented way: unregister and register the service,
+// which rewrites its registry keys from the built-in defaults for a standalone
+// server, a domain member or a domain controller, then start it. It ends with
+// the read-back.
+func ResetCommand() string {
+	return "net stop w32time >nul 2>&1 & w32tm /unregister >nul 2>&1 & w32tm /register && net start w32time >nul && (" + ReadCommand() + ")"
+}
+
+// Mismatch describes how the host's effective settings differ from want, or
+// returns "" when they agree. Peers are compared only when want manages them.
+// Where Group Policy holds the value, the message says so, because a local
+// change cannot win against it.
+func Mismatch(got State, want Settings) string {
+	eff := got.Effective()
+	var diffs []string
+	if eff.Type != want.Type {
+		d := fmt.Sprintf("Type is %q, not %q", eff.Type, want.Type)
+		if got.PolicyType != "" {
+			d += " (Group Policy sets it under " + PolicyParametersKey + "; change the policy or remove it)"
+		}
+		diffs = append(diffs, d)
+	}
+	if want.Peers != nil && !EqualPeers(eff.Peers, want.Peers) {
+		d := fmt.Sprintf("NtpServer is %q, not %q", FormatPeers(eff.Peers), FormatPeers(want.Peers))
+		if got.PolicyPeers != nil {
+			d += " (Group Policy sets it under " + PolicyParametersKey + "; change the policy or remove it)"
+		}
+		diffs = append(diffs, d)
+	}
+	return strings.Join(diffs, "; ")
+}

@@ -1,0 +1,138 @@
+package wintime
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Settings are the time settings the provider manages.
+type Settings struct {
+	Type Type
+	// Peers is the NtpServer list. Nil means "not managed": a plan leaves the
+	// host's list as it is. An empty, non-nil list is never produced by the
+	// parsers for a host that holds an NtpServer value.
+	Peers []Peer
+}
+
+// ServiceState is the state of the W32Time service.
+type ServiceState string
+
+// Service states the provider distinguishes.
+const (
+	ServiceRunning      ServiceState = "running"
+	ServiceStopped      ServiceState = "stopped"
+	ServicePending      ServiceState = "pending" // starting, stopping, pausing or paused
+	ServiceNotInstalled ServiceState = "not installed"
+)
+
+// State is what one read of a host tells.
+type State struct {
+	Version     Version
+	ProductName string // from the registry, e.g. "Windows Server 2022 Datacenter"; may be empty
+	Service     ServiceState
+	// Installed reports whether the W32Time Parameters key exists (it is
+	// removed by `w32tm /unregister`).
+	Installed bool
+	// Local holds the values under the service's own Parameters key.
+	Local Settings
+	// PolicyType and PolicyPeers hold the Group Policy values that override
+	// Local, when a policy sets them.
+	PolicyType  Type
+	PolicyPeers []Peer
+}
+
+// Effective returns the settings the service actually uses: Group Policy
+// values where a policy sets them, the local values otherwise.
+func (s State) Effective() Settings {
+	e := s.Local
+	if s.PolicyType != "" {
+		e.Type = s.PolicyType
+	}
+	if s.PolicyPeers != nil {
+		e.Peers = s.PolicyPeers
+	}
+	return e
+}
+
+// ReadCommand is the one command line that reads everything State holds. Each
+// part is joined with `&` so that a missing key (the policy key usually is)
+// does not stop the rest; its error text is discarded.
+func ReadCommand() string {
+	return strings.Join([]string{
+		"ver",
+		`reg query "` + CurrentVersionKey + `" /v ProductName`,
+		`reg query "` + ParametersKey + `"`,
+		`reg query "` + PolicyParametersKey + `" 2>nul`,
+		"sc query w32time",
+	}, " & ")
+}
+
+// scState matches the state line of `sc query`. The label before the colon may
+// be translated; the numeric state and its symbolic name are not.
+var scState = regexp.MustCompile(`:\s*(\d+)\s+(STOPPED|START_PENDING|STOP_PENDING|RUNNING|CONTINUE_PENDING|PAUSE_PENDING|PAUSED)\b`)
+
+// ParseState reads the output of ReadCommand (or of an apply command, which
+// ends with it).
+func ParseState(out string) (State, error) {
+	var s State
+	v, err := ParseVer(out)
+	if err != nil {
+		return s, err
+	}
+	s.Version = v
+
+	keys := ParseRegQuery(out)
+	if cv := LookupKey(keys, CurrentVersionKey); cv != nil {
+		if pn, ok := cv.Value("ProductName"); ok {
+			s.ProductName = pn.Data
+		}
+	}
+	if params := LookupKey(keys, ParametersKey); params != nil {
+		s.Installed = true
+		if s.Local, err = settingsFrom(params); err != nil {
+			return s, fmt.Errorf("%s: %w", ParametersKey, err)
+		}
+	}
+	if policy := LookupKey(keys, PolicyParametersKey); policy != nil {
+		p, err := settingsFrom(policy)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", PolicyParametersKey, err)
+		}
+		s.PolicyType, s.PolicyPeers = p.Type, p.Peers
+	}
+
+	s.Service = ServiceNotInstalled
+	if m := scState.FindStringSubmatch(out); m != nil {
+		switch m[2] {
+		case "RUNNING":
+			s.Service = ServiceRunning
+		case "STOPPED":
+			s.Service = ServiceStopped
+		default:
+			s.Service = ServicePending
+		}
+	}
+	return s, nil
+}
+
+// settingsFrom reads Type and NtpServer from one registry key. Absent values
+// stay zero (Type "" and Peers nil).
+func settingsFrom(k *RegKey) (Settings, error) {
+	var st Settings
+	if t, ok := k.Value("Type"); ok {
+		typ, err := ParseType(strings.TrimSpace(t.Data))
+		if err != nil {
+			return st, fmt.Errorf("value Type: %w", err)
+		}
+		st.Type = typ
+	}
+	if p, ok := k.Value("NtpServer"); ok {
+		peers, err := ParsePeers(p.Data)
+		if err != nil {
+			return st, fmt.Errorf("value NtpServer: %w", err)
+		}
+		st.Peers = peers
+	}
+	return st, nil
+}

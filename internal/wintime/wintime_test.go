@@ -1,0 +1,293 @@
+package wintime
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var (
+	v2003 = Version{5, 2, 3790, 0}
+	v2008 = Version{6, 0, 6003, 0}
+	v2022 = Version{10, 0, 20348, 587}
+)
+
+func TestParseType(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Type
+		wantErr bool
+	}{
+		{"NTP", NTP, false},
+		{"ntp", NTP, false},
+		{"AllSync", AllSync, false},
+		{"allsync", AllSync, false},
+		{"NT5DS", NT5DS, false},
+		{"NoSync", NoSync, false},
+		{"", "", true},
+		{"NTP ", "", true},
+		{"Manual", "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseType(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseType(%q) = %q, %v; want %q, err=%v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+	if _, err := ParseType("bogus"); err == nil || !strings.Contains(err.Error(), "NoSync, NTP, NT5DS, AllSync") {
+		t.Errorf("error should list the allowed values, got %v", err)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		f    Flags
+		want []string
+	}{
+		{0, []string{}},
+		{0x9, []string{"SpecialInterval", "Client"}},
+		{0xa, []string{"UseAsFallbackOnly", "Client"}},
+		{0xf, []string{"SpecialInterval", "UseAsFallbackOnly", "SymmetricActive", "Client"}},
+		{0x19, []string{"SpecialInterval", "Client", "0x10"}},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Names(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Flags(%#x).Names() = %v, want %v", tt.f, got, tt.want)
+		}
+	}
+	for _, name := range FlagNames() {
+		f, err := ParseFlag(strings.ToLower(name))
+		if err != nil || f.Names()[0] != name {
+			t.Errorf("ParseFlag(%q) = %v, %v", name, f, err)
+		}
+	}
+	if _, err := ParseFlag("Server"); err == nil {
+		t.Error("ParseFlag(Server) should fail")
+	}
+}
+
+func TestParsePeers(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []Peer
+		wantErr bool
+	}{
+		{"time.windows.com,0x9", []Peer{{"time.windows.com", 0x9}}, false},
+		{"a,0x09  b,0XA c", []Peer{{"a", 9}, {"b", 0xa}, {"c", 0}}, false},
+		{"a,9", []Peer{{"a", 9}}, false},
+		{"", []Peer{}, false},
+		{"a,0xZZ", nil, true},
+		{",0x9", nil, true},
+		{"a,0x100", nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParsePeers(tt.in)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && !reflect.DeepEqual(got, tt.want)) {
+			t.Errorf("ParsePeers(%q) = %v, %v; want %v, err=%v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestEqualPeers(t *testing.T) {
+	a, _ := ParsePeers("NTP.nict.jp,0x09 time.windows.com,0xa")
+	b, _ := ParsePeers("ntp.nict.jp,0x9 TIME.windows.com,0xA")
+	c, _ := ParsePeers("time.windows.com,0xa ntp.nict.jp,0x9")
+	if !EqualPeers(a, b) {
+		t.Error("peers equal by meaning compare unequal")
+	}
+	if EqualPeers(a, c) {
+		t.Error("order is significant")
+	}
+	if got := FormatPeers(b); got != "ntp.nict.jp,0x9 TIME.windows.com,0xa" {
+		t.Errorf("FormatPeers = %q", got)
+	}
+}
+
+func TestValidateAddress(t *testing.T) {
+	good := []string{"ntp.nict.jp", "time.windows.com", "dc01", "10.0.0.5", "2001:db8::1", "::1", "a-b.example", "x1"}
+	bad := []string{
+		"", "ntp.nict.jp&calc", "a b", "a|b", "a^b", "%PATH%", `"q"`, "a,0x9", "a]]>b", "a\r\nb", "日本.jp",
+		"-bad.example", "bad-.example", "a..b", "fe80::1%eth0", "[::1]", "999.1.1.1", "1.2.3", strings.Repeat("a", 64) + ".com",
+		"a/b", "a\\b", "a;b", "a'b", "(a)", "a<b", "a>b", "a\tb", "ntp.nict.jp.",
+	}
+	for _, s := range good {
+		if err := ValidateAddress(s); err != nil {
+			t.Errorf("ValidateAddress(%q) = %v, want nil", s, err)
+		}
+	}
+	for _, s := range bad {
+		if err := ValidateAddress(s); err == nil {
+			t.Errorf("ValidateAddress(%q) = nil, want an error", s)
+		}
+	}
+}
+
+func TestParseVer(t *testing.T) {
+	tests := []struct {
+		out     string
+		want    Version
+		release string
+	}{
+		{"\r\nMicrosoft Windows [Version 5.2.3790]\r\n", v2003, "Windows Server 2003"},
+		{"\r\nMicrosoft Windows [Version 6.1.7601]\r\n", Version{6, 1, 7601, 0}, "Windows Server 2008 R2"},
+		{"Microsoft Windows [Version 10.0.17763.1821]", Version{10, 0, 17763, 1821}, "Windows Server 2019"},
+		{"Microsoft Windows [Version 10.0.20348.587]", v2022, "Windows Server 2022"},
+		{"Microsoft Windows [バージョン 10.0.26100.1742]", Version{10, 0, 26100, 1742}, "Windows Server 2025"},
+		{"Microsoft Windows [Version 10.0.19045.1]", Version{10, 0, 19045, 1}, "Windows 10.0.19045.1"},
+	}
+	for _, tt := range tests {
+		got, err := ParseVer(tt.out)
+		if err != nil || got != tt.want || got.Release() != tt.release {
+			t.Errorf("ParseVer(%q) = %v (%s), %v; want %v (%s)", tt.out, got, got.Release(), err, tt.want, tt.release)
+		}
+	}
+	if _, err := ParseVer("The command completed successfully."); err == nil {
+		t.Error("ParseVer without a version should fail")
+	}
+	if !(Version{5, 0, 2195, 0}).Less(v2003) || (Version{5, 0, 2195, 0}).Supported() || !v2003.Supported() {
+		t.Error("version ordering")
+	}
+}
+
+const readOut2022 = "\r\nMicrosoft Windows [Version 10.0.20348.587]\r\n" +
+	"\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\r\n" +
+	"    ProductName    REG_SZ    Windows Server 2022 Datacenter\r\n\r\n" +
+	"\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters\r\n" +
+	"    ServiceDll    REG_EXPAND_SZ    %systemroot%\\system32\\w32time.dll\r\n" +
+	"    NtpServer    REG_SZ    time.windows.com,0x9\r\n" +
+	"    Type    REG_SZ    NTP\r\n" +
+	"    Empty    REG_SZ    \r\n\r\n" +
+	"\r\nSERVICE_NAME: w32time \r\n" +
+	"        TYPE               : 20  WIN32_SHARE_PROCESS  \r\n" +
+	"        STATE              : 4  RUNNING \r\n" +
+	"                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\r\n"
+
+const readOut2003 = "\r\nMicrosoft Windows [Version 5.2.3790]\r\n" +
+	"\r\n! REG.EXE VERSION 3.0\r\n\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters\r\n" +
+	"    NtpServer\tREG_SZ\tntp.nict.jp,0x9 time.windows.com,0xa\r\n" +
+	"    Type\tREG_SZ\tAllSync\r\n\r\n" +
+	"\r\n! REG.EXE VERSION 3.0\r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\W32Time\\Parameters\r\n" +
+	"\tType\tREG_SZ\tNT5DS\r\n\r\n" +
+	"\r\nSERVICE_NAME: w32time\r\n        TYPE               : 20  WIN32_SHARE_PROCESS\r\n" +
+	"        STATE              : 1  STOPPED\r\n"
+
+func TestParseState(t *testing.T) {
+	s, err := ParseState(readOut2022)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := State{
+		Version: v2022, ProductName: "Windows Server 2022 Datacenter", Service: ServiceRunning, Installed: true,
+		Local: Settings{Type: NTP, Peers: []Peer{{"time.windows.com", 9}}},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("2022 state = %+v\nwant %+v", s, want)
+	}
+
+	s, err = ParseState(readOut2003)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != v2003 || s.Service != ServiceStopped || s.Local.Type != AllSync || len(s.Local.Peers) != 2 ||
+		s.PolicyType != NT5DS || s.PolicyPeers != nil {
+		t.Errorf("2003 state = %+v", s)
+	}
+	if e := s.Effective(); e.Type != NT5DS || len(e.Peers) != 2 {
+		t.Errorf("policy should override Type only: %+v", e)
+	}
+
+	notInstalled := "Microsoft Windows [Version 10.0.20348.587]\r\n[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n"
+	s, err = ParseState(notInstalled)
+	if err != nil || s.Installed || s.Service != ServiceNotInstalled {
+		t.Errorf("not installed: %+v, %v", s, err)
+	}
+
+	if _, err := ParseState(strings.Replace(readOut2022, "Type    REG_SZ    NTP", "Type    REG_SZ    Bogus", 1)); err == nil {
+		t.Error("an unknown Type on the host should be reported")
+	}
+}
+
+func TestApplyCommand(t *testing.T) {
+	peers := []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}
+	running := func(v Version) State { return State{Version: v, Installed: true, Service: ServiceRunning} }
+	tests := []struct {
+		name  string
+		state State
+		want  Settings
+		steps string // the part before the read-back
+	}{
+		{"2022 AllSync", running(v2022), Settings{AllSync, peers},
+			`w32tm /config /syncfromflags:ALL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`},
+		{"2003 AllSync", running(v2003), Settings{AllSync, peers},
+			`w32tm /config /syncfromflags:DOMHIER,MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`},
+		{"2008 NoSync", running(v2008), Settings{NoSync, nil}, `w32tm /config /syncfromflags:NO /update`},
+		{"2003 NoSync", running(v2003), Settings{NoSync, nil},
+			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`},
+		{"2003 NTP", running(v2003), Settings{NTP, peers[:1]}, `w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /update`},
+		{"2022 NT5DS", running(v2022), Settings{NT5DS, nil}, `w32tm /config /syncfromflags:DOMHIER /update`},
+		{"stopped", State{Version: v2022, Installed: true, Service: ServiceStopped}, Settings{NT5DS, nil},
+			`net start w32time >nul 2>&1 & w32tm /config /syncfromflags:DOMHIER /update`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ApplyCommand(tt.state, tt.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.steps + " && (" + ReadCommand() + ")"
+			if got != want {
+				t.Errorf("ApplyCommand =\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+
+	errCases := []struct {
+		name  string
+		state State
+		want  Settings
+	}{
+		{"bad address", running(v2022), Settings{NTP, []Peer{{"a&calc", 9}}}},
+		{"empty peers", running(v2022), Settings{NTP, []Peer{}}},
+		{"bad type", running(v2022), Settings{"Manual", nil}},
+		{"not installed", State{Version: v2022, Service: ServiceNotInstalled}, Settings{NTP, nil}},
+		{"NT4", State{Version: Version{4, 0, 1381, 0}, Installed: true, Service: ServiceRunning}, Settings{NTP, nil}},
+	}
+	for _, tt := range errCases {
+		if _, err := ApplyCommand(tt.state, tt.want); err == nil {
+			t.Errorf("%s: ApplyCommand should fail", tt.name)
+		}
+	}
+}
+
+func TestMismatch(t *testing.T) {
+	peers := []Peer{{"ntp.nict.jp", 0x9}}
+	s := State{Local: Settings{NTP, []Peer{{"NTP.nict.jp", 0x9}}}}
+	if m := Mismatch(s, Settings{NTP, peers}); m != "" {
+		t.Errorf("equal by meaning, got %q", m)
+	}
+	if m := Mismatch(s, Settings{NTP, nil}); m != "" {
+		t.Errorf("unmanaged peers are not compared, got %q", m)
+	}
+	s.PolicyType = NT5DS
+	if m := Mismatch(s, Settings{NTP, peers}); !strings.Contains(m, "Group Policy") {
+		t.Errorf("policy override should be named, got %q", m)
+	}
+}
+
+func BenchmarkParseState(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseState(readOut2022); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkApplyCommand(b *testing.B) {
+	st := State{Version: v2003, Installed: true, Service: ServiceRunning}
+	want := Settings{AllSync, []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}}
+	for b.Loop() {
+		if _, err := ApplyCommand(st, want); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
