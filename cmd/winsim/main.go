@@ -1,0 +1,287 @@
+// Command winsim serves simulated Windows hosts over WinRM on loopback, for trying the provider
+// and testing Terraform code without a Windows machine.
+//
+// Usage:
+//
+//	winsim [flags]
+//
+// Flags:
+//
+//	--listen ADDR          address of the host (default 127.0.0.1:5985; port 0 picks a free one).
+//	                       With --hosts > 1 the hosts listen on 127.0.0.2, 127.0.0.3, … on the
+//	                       port of ADDR (distinct ports on 127.0.0.1 if those cannot be bound).
+//	--hosts N              number of hosts, each its own machine (default 1)
+//	--profile P            2003, 2008, 2008r2, 2012, 2012r2, 2016, 2019, 2022 (default), 2025
+//	--role R               standalone (default), member or dc
+//	--locale L             en-US (default) or ja-JP
+//	--hostname NAME        computer name (default WIN-SIM; numbered with --hosts > 1)
+//	--username, --password the administrator account (default Administrator / Passw0rd!)
+//	--auth A               ntlm (default, as Windows: Negotiate only), basic, or any
+//	--allow-unencrypted    accept plain bodies (and Basic) over HTTP, like AllowUnencrypted=true
+//	--https                serve HTTPS with a self-signed certificate made at start
+//	--ca-out FILE          write that certificate's PEM to FILE (give it to clients as the CA)
+//	--latency D            delay every HTTP request by D (e.g. 20ms)
+//	--fault-rate F         answer the fraction F of SOAP requests with a transient failure
+//	--seed N               seed of the fault choice
+//	--operation-timeout D  longest a Receive is held (default: what the client asks)
+//	--record               print "host N ran: <command line>" for every command a client runs
+//	--control ADDR         serve a loopback admin API on ADDR (see below)
+//
+// For every host it prints one line with its endpoint and settings, e.g.
+//
+//	host 1: http://127.0.0.1:5985/wsman profile=2022 role=standalone locale=en-US hostname=WIN-SIM auth=ntlm
+//
+// then runs until SIGINT or SIGTERM and exits 0.
+//
+// The admin API (--control, loopback only) changes a host behind the WinRM client's back:
+//
+//	POST /hosts/N/exec     run the request body as a cmd.exe command line on host N (1-based) as
+//	                       an administrator; the response is its stdout then stderr (UTF-8), the
+//	                       exit code in the X-Exit-Code header. Not printed by --record and not
+//	                       listed by /history (the machine's own history does include it).
+//	GET  /hosts/N/history  the command lines clients ran on host N over WinRM, one per line
+//	GET  /hosts            the host lines printed at start
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type config struct {
+	listen, profile, role, locale, hostname  string
+	username, password, auth, caOut, control string
+	hosts                                    int
+	allowUnencrypted, https, record          bool
+	latency, opTimeout                       time.Duration
+	faultRate                                float64
+	seed                                     int64
+}
+
+// run is the command; it serves until ctx ends and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var c config
+	fs := flag.NewFlagSet("winsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:5985", "listen `address` (port 0 picks a free one)")
+	fs.IntVar(&c.hosts, "hosts", 1, "number of hosts (127.0.0.2, 127.0.0.3, … when more than one)")
+	fs.StringVar(&c.profile, "profile", "2022", "OS `version`: 2003, 2008, 2008r2, 2012, 2012r2, 2016, 2019, 2022, 2025")
+	fs.StringVar(&c.role, "role", "standalone", "domain `role`: standalone, member or dc")
+	fs.StringVar(&c.locale, "locale", "en-US", "system `locale`: en-US or ja-JP")
+	fs.StringVar(&c.hostname, "hostname", "", "computer `name` (default WIN-SIM, numbered with --hosts)")
+	fs.StringVar(&c.username, "username", "Administrator", "administrator account `name`")
+	fs.StringVar(&c.password, "password", "Passw0rd!", "administrator `password`")
+	fs.StringVar(&c.auth, "auth", "ntlm", "offered `schemes`: ntlm (Windows' default), basic or any")
+	fs.BoolVar(&c.allowUnencrypted, "allow-unencrypted", false, "accept unencrypted bodies and Basic over HTTP")
+	fs.BoolVar(&c.https, "https", false, "serve HTTPS with a generated self-signed certificate")
+	fs.StringVar(&c.caOut, "ca-out", "", "write the certificate PEM to `file`")
+	fs.DurationVar(&c.latency, "latency", 0, "delay every HTTP request by `duration`")
+	fs.Float64Var(&c.faultRate, "fault-rate", 0, "`fraction` of SOAP requests answered with a transient failure")
+	fs.Int64Var(&c.seed, "seed", 0, "`seed` of the fault injection")
+	fs.DurationVar(&c.opTimeout, "operation-timeout", 0, "longest a Receive is held (`duration`; default: as the client asks)")
+	fs.BoolVar(&c.record, "record", false, `print "host N ran: <command line>" for every command run over WinRM`)
+	fs.StringVar(&c.control, "control", "", "serve the loopback admin API on `address`")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: winsim [flags]\n\nServes simulated Windows hosts over WinRM on loopback until interrupted.\n\nFlags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nAdmin API (--control): POST /hosts/N/exec (body: command line), GET /hosts/N/history, GET /hosts")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "winsim: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := serve(ctx, c, stdout); err != nil {
+		fmt.Fprintln(stderr, "winsim:", err)
+		return 1
+	}
+	return 0
+}
+
+// lineWriter serialises output lines from many goroutines.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) println(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, s)
+}
+
+func serve(ctx context.Context, c config, stdout io.Writer) error {
+	if c.hosts < 1 || c.hosts > 250 {
+		return fmt.Errorf("--hosts must be between 1 and 250")
+	}
+	profile, err := winhost.ParseProfile(c.profile)
+	if err != nil {
+		return err
+	}
+	if c.faultRate < 0 || c.faultRate > 1 {
+		return fmt.Errorf("--fault-rate must be between 0 and 1")
+	}
+	out := &lineWriter{w: stdout}
+	var index sync.Map // *winsim.Host -> int
+	opts := winsim.Options{
+		Profile: profile, Role: winhost.Role(c.role), Locale: winhost.Locale(c.locale), Hostname: c.hostname,
+		Username: c.username, Password: c.password, Auth: c.auth, AllowUnencrypted: c.allowUnencrypted,
+		HTTPS: c.https, CertFile: c.caOut, Latency: c.latency, FaultRate: c.faultRate, Seed: c.seed,
+		OperationTimeout: c.opTimeout,
+	}
+	if c.record {
+		opts.OnExec = func(h *winsim.Host, line string) {
+			n, _ := index.Load(h)
+			out.println(fmt.Sprintf("host %v ran: %s", n, oneLine(line)))
+		}
+	}
+	var hosts []*winsim.Host
+	if c.hosts == 1 {
+		h, err := winsim.Start(c.listen, opts)
+		if err != nil {
+			return err
+		}
+		hosts = []*winsim.Host{h}
+	} else {
+		_, portStr, err := net.SplitHostPort(c.listen)
+		if err != nil {
+			return fmt.Errorf("--listen: %v", err)
+		}
+		port, err := strconv.Atoi(portStr)
+		if err != nil || port < 0 || port > 65535 {
+			return fmt.Errorf("--listen: bad port %q", portStr)
+		}
+		if hosts, err = winsim.StartN(c.hosts, port, opts); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		for _, h := range hosts {
+			h.Close()
+		}
+	}()
+	var lines []string
+	for i, h := range hosts {
+		index.Store(h, i+1)
+		cfg := h.Machine().Config()
+		line := fmt.Sprintf("host %d: %s profile=%s role=%s locale=%s hostname=%s auth=%s",
+			i+1, h.URL(), cfg.Profile, cfg.Role, cfg.Locale, cfg.Hostname, strings.ToLower(c.auth))
+		lines = append(lines, line)
+		out.println(line)
+	}
+	if c.caOut != "" && c.https {
+		out.println("ca: " + c.caOut)
+	}
+	if c.control != "" {
+		srv, addr, err := startControl(c.control, hosts, lines)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		out.println("control: http://" + addr)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// oneLine keeps a recorded command on one output line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// startControl serves the admin API; it refuses any address that is not loopback.
+func startControl(addr string, hosts []*winsim.Host, lines []string) (*http.Server, string, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("--control: %v", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, "", fmt.Errorf("--control must be a loopback address, not %q", host)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: controlHandler(hosts, lines), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, ln.Addr().String(), nil
+}
+
+func controlHandler(hosts []*winsim.Host, lines []string) http.Handler {
+	mux := http.NewServeMux()
+	lookup := func(w http.ResponseWriter, r *http.Request) *winsim.Host {
+		n, err := strconv.Atoi(r.PathValue("n"))
+		if err != nil || n < 1 || n > len(hosts) {
+			http.Error(w, "no such host", http.StatusNotFound)
+			return nil
+		}
+		return hosts[n-1]
+	}
+	mux.HandleFunc("GET /hosts", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+	})
+	mux.HandleFunc("GET /hosts/{n}/history", func(w http.ResponseWriter, r *http.Request) {
+		h := lookup(w, r)
+		if h == nil {
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		for _, l := range h.Commands() {
+			fmt.Fprintln(w, oneLine(l))
+		}
+	})
+	mux.HandleFunc("POST /hosts/{n}/exec", func(w http.ResponseWriter, r *http.Request) {
+		h := lookup(w, r)
+		if h == nil {
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			http.Error(w, "command line too long", http.StatusRequestEntityTooLarge)
+			return
+		}
+		line := strings.TrimRight(string(body), "\r\n")
+		if strings.TrimSpace(line) == "" {
+			http.Error(w, "empty command line", http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+		defer cancel()
+		res := h.Machine().Exec(ctx, line, 65001)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Exit-Code", strconv.Itoa(res.ExitCode))
+		_, _ = w.Write(res.Stdout)
+		_, _ = w.Write(res.Stderr)
+	})
+	return mux
+}

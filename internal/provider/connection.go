@@ -1,0 +1,89 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/w32time/terraform-provider-windows/internal/transport"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
+)
+
+// logSubsystem is the terraform-plugin-log subsystem of the WinRM transport:
+// TF_LOG_PROVIDER_WINDOWS_WINRM=DEBUG shows every command line and its duration.
+const logSubsystem = "winrm"
+
+// providerData is what the provider hands its resources.
+type providerData struct {
+	pool    *transport.Pool
+	base    transport.Config // connection settings without a host
+	host    string           // default host, possibly with a port; "" when none
+	unknown bool             // part of the provider block is unknown during this plan
+}
+
+// client returns the shared WinRM client of host ("name" or "name:port").
+func (d *providerData) client(host string) (*transport.Client, error) {
+	name, port, err := splitHostPort(host)
+	if err != nil {
+		return nil, err
+	}
+	cfg := d.base
+	cfg.Host = name
+	if port != 0 {
+		cfg.Port = port
+	}
+	cfg.Log = logCommand
+	return d.pool.Client(cfg)
+}
+
+// withLogging returns ctx with the WinRM log subsystem and the password masked
+// in every log entry of this request, whatever field or message carries it.
+func (d *providerData) withLogging(ctx context.Context) context.Context {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	if d.base.Password != "" {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, d.base.Password)
+		ctx = tflog.MaskMessageStrings(ctx, d.base.Password)
+		ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, d.base.Password)
+		ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, d.base.Password)
+	}
+	return ctx
+}
+
+// logCommand is the transport's log hook.
+func logCommand(ctx context.Context, msg string, fields map[string]any) {
+	tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
+}
+
+// splitHostPort splits "name", "name:port", "[v6]:port" or a bare IPv6
+// literal. Port 0 means the default.
+func splitHostPort(s string) (string, int, error) {
+	if s == "" {
+		return "", 0, errors.New("host is empty")
+	}
+	if strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[") {
+		return s, 0, wintime.ValidateAddress(s) // bare IPv6 literal
+	}
+	if !strings.Contains(s, ":") {
+		return s, 0, wintime.ValidateAddress(s)
+	}
+	name, p, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, fmt.Errorf("cannot split %q into host and port: write name, name:port or [IPv6]:port", s)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number between 1 and 65535", p)
+	}
+	return name, port, wintime.ValidateAddress(name)
+}
+
+// validateHost checks a host as the configuration gives it.
+func validateHost(s string) error {
+	_, _, err := splitHostPort(s)
+	return err
+}

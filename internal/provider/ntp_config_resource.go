@@ -1,0 +1,543 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/w32time/terraform-provider-windows/internal/transport"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
+)
+
+var (
+	_ resource.Resource                   = (*ntpConfigResource)(nil)
+	_ resource.ResourceWithConfigure      = (*ntpConfigResource)(nil)
+	_ resource.ResourceWithImportState    = (*ntpConfigResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*ntpConfigResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*ntpConfigResource)(nil)
+)
+
+// On-destroy behaviours.
+const (
+	onDestroyKeep  = "keep"
+	onDestroyReset = "reset"
+)
+
+// NewNTPConfigResource returns the windows_ntp_config resource.
+func NewNTPConfigResource() resource.Resource { return &ntpConfigResource{} }
+
+// ntpConfigResource manages the W32Time Type and NtpServer of one host.
+type ntpConfigResource struct {
+	data *providerData
+}
+
+// ntpConfigModel is the resource's state and configuration.
+type ntpConfigModel struct {
+	ID         types.String `tfsdk:"id"`
+	Host       types.String `tfsdk:"host"`
+	Type       types.String `tfsdk:"type"`
+	NTPServers types.List   `tfsdk:"ntp_servers"`
+	OnDestroy  types.String `tfsdk:"on_destroy"`
+	OSVersion  types.String `tfsdk:"os_version"`
+}
+
+// peerAttrTypes is the object type of one ntp_servers element.
+var peerAttrTypes = map[string]attr.Type{
+	"address": types.StringType,
+	"flags":   types.SetType{ElemType: types.StringType},
+}
+
+func (r *ntpConfigResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ntp_config"
+}
+
+func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	defaultFlags := []attr.Value{}
+	for _, n := range wintime.DefaultFlags.Names() {
+		defaultFlags = append(defaultFlags, types.StringValue(n))
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages where a Windows host takes its time from: the Windows Time service's `Type` and " +
+			"its `NtpServer` peers, under `HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters`.\n\n" +
+			"Changes are made with `w32tm /config ... /update`, chosen by the Windows version the provider detects. " +
+			"On Windows Server 2003, whose `w32tm` refuses `/syncfromflags:ALL` and `NO`, `AllSync` is written as " +
+			"`/syncfromflags:DOMHIER,MANUAL` and `NoSync` through `reg add` followed by `w32tm /config /update`. " +
+			"After every change the provider reads the registry back and fails if the host does not hold what was " +
+			"asked (for example because Group Policy overrides it).\n\n" +
+			"The state is read from the registry on every version, so plans work on localized hosts too.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The host, as in `host`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"host": schema.StringAttribute{
+				MarkdownDescription: "The Windows host to manage: a DNS name, IPv4 or IPv6 address, optionally with a " +
+					"WinRM port (`dc01.example.com`, `10.0.0.5:5986`, `[2001:db8::1]:5985`). Defaults to the " +
+					"provider's `host`. Changing it replaces the resource.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{hostValidator{}},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Where the host takes its time from (the W32Time `Type` value): `NoSync` (nowhere), " +
+					"`NTP` (the `ntp_servers`), `NT5DS` (the domain hierarchy: a domain member from a domain " +
+					"controller, a domain controller from the PDC emulator of its domain) or `AllSync` (both the " +
+					"domain hierarchy and the `ntp_servers`). On Server 2003, `AllSync` is set with " +
+					"`/syncfromflags:DOMHIER,MANUAL` and `NoSync` through the registry.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(wintime.TypeNames()...)},
+			},
+			"ntp_servers": schema.ListNestedAttribute{
+				MarkdownDescription: "The NTP peers (the W32Time `NtpServer` value), in order. Required when `type` is " +
+					"`NTP` or `AllSync`. When omitted with `NoSync` or `NT5DS`, the host's list is left as it is " +
+					"and shown in the state. Peers are compared by meaning: `0x9` equals `0x09`, and host names " +
+					"ignore letter case.",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				Validators:    []validator.List{listvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"address": schema.StringAttribute{
+							MarkdownDescription: "The peer: a DNS name, IPv4 or IPv6 address (no port, no flags).",
+							Required:            true,
+							Validators:          []validator.String{addressValidator{}},
+						},
+						"flags": schema.SetAttribute{
+							MarkdownDescription: "The peer's mode flags: `SpecialInterval` (0x1: poll every " +
+								"SpecialPollInterval), `UseAsFallbackOnly` (0x2), `SymmetricActive` (0x4) and " +
+								"`Client` (0x8). Defaults to `[\"SpecialInterval\", \"Client\"]` (0x9).",
+							ElementType: types.StringType,
+							Optional:    true,
+							Computed:    true,
+							Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, defaultFlags)),
+							Validators: []validator.Set{
+								setvalidator.ValueStringsAre(stringvalidator.OneOf(wintime.FlagNames()...)),
+							},
+						},
+					},
+				},
+			},
+			"on_destroy": schema.StringAttribute{
+				MarkdownDescription: "What `terraform destroy` does on the host: `keep` (default) leaves the settings " +
+					"as they are; `reset` restores the Windows defaults for the host's role (standalone server, " +
+					"domain member or domain controller) with `w32tm /unregister` and `w32tm /register`, and " +
+					"restarts the service.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(onDestroyKeep),
+				Validators: []validator.String{stringvalidator.OneOf(onDestroyKeep, onDestroyReset)},
+			},
+			"os_version": schema.StringAttribute{
+				MarkdownDescription: "The Windows version detected on the host, as `ver` prints it " +
+					"(`5.2.3790` is Server 2003, `10.0.20348.587` Server 2022).",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *ntpConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m ntpConfigModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Type.IsUnknown() || m.Type.IsNull() || m.NTPServers.IsUnknown() {
+		return
+	}
+	t := wintime.Type(m.Type.ValueString())
+	if t.NeedsPeers() && m.NTPServers.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("ntp_servers"), "Missing NTP servers",
+			fmt.Sprintf("type %q synchronises from the ntp_servers list, so it needs at least one server. "+
+				"Add ntp_servers, or use type \"NT5DS\" to follow the domain hierarchy only.", t))
+		return
+	}
+	if m.NTPServers.IsNull() {
+		return
+	}
+	seen := map[string]int{}
+	for i, el := range m.NTPServers.Elements() {
+		obj, ok := el.(types.Object)
+		if !ok || obj.IsUnknown() {
+			continue
+		}
+		a, ok := obj.Attributes()["address"].(types.String)
+		if !ok || a.IsUnknown() || a.IsNull() {
+			continue
+		}
+		key := strings.ToLower(a.ValueString())
+		if j, dup := seen[key]; dup {
+			resp.Diagnostics.AddAttributeError(path.Root("ntp_servers").AtListIndex(i).AtName("address"),
+				"Duplicate NTP server",
+				fmt.Sprintf("%q is listed twice in ntp_servers (elements %d and %d); list each server once.", a.ValueString(), j, i))
+		}
+		seen[key] = i
+	}
+}
+
+// ModifyPlan fills host from the provider's host and plans replacement when
+// the host changes. Plan modifiers on the attribute cannot do this: they do
+// not see the provider's configuration.
+func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() { // destroy
+		return
+	}
+	var plan, config ntpConfigModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	host := config.Host
+	if host.IsNull() {
+		switch {
+		case r.data == nil || r.data.unknown:
+			host = types.StringUnknown()
+		case r.data.host == "":
+			resp.Diagnostics.AddAttributeError(path.Root("host"), "No host to manage",
+				"Set host in this resource, or host in the provider block (or the WINDOWS_HOST environment variable).")
+			return
+		default:
+			host = types.StringValue(r.data.host)
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host"), host)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), host)...)
+
+	if req.State.Raw.IsNull() {
+		return
+	}
+	var state ntpConfigModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if host.IsUnknown() || !host.Equal(state.Host) {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
+	}
+}
+
+func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config ntpConfigModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.apply(ctx, &plan, config.NTPServers.IsNull())...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, config ntpConfigModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.apply(ctx, &plan, config.NTPServers.IsNull())...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state ntpConfigModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	host := state.Host.ValueString()
+	if host == "" {
+		host = state.ID.ValueString()
+	}
+	client, diags := r.client(host)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx = r.data.withLogging(ctx)
+	st, err := readHost(ctx, client)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
+		return
+	}
+	if !st.Installed {
+		// w32tm /unregister removes the service and its settings: there is
+		// nothing left of what this resource manages.
+		resp.Diagnostics.AddWarning("Windows Time service not installed on "+host,
+			"The W32Time Parameters key is missing (w32tm /unregister removes it), so the resource is removed from "+
+				"the state; the next apply registers the settings again if the service is back.")
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.ID = types.StringValue(host)
+	state.Host = types.StringValue(host)
+	if state.OnDestroy.IsNull() || state.OnDestroy.IsUnknown() {
+		state.OnDestroy = types.StringValue(onDestroyKeep)
+	}
+	resp.Diagnostics.Append(state.setFromHost(st)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *ntpConfigResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state ntpConfigModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.OnDestroy.ValueString() != onDestroyReset {
+		return
+	}
+	host := state.Host.ValueString()
+	client, diags := r.client(host)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx = r.data.withLogging(ctx)
+	res, err := client.Run(ctx, wintime.ResetCommand())
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot reset the time settings of "+host, err.Error())
+		return
+	}
+	if res.ExitCode != 0 {
+		resp.Diagnostics.AddError("Cannot reset the time settings of "+host,
+			fmt.Sprintf("Re-registering the Windows Time service (w32tm /unregister, w32tm /register, net start w32time) "+
+				"failed with exit code %d: %s\nCheck that the account is an administrator of the host, or set "+
+				"on_destroy = \"keep\" to leave the settings in place.", res.ExitCode, hostMessage(res)))
+	}
+}
+
+func (r *ntpConfigResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := validateHost(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID is the host to manage (a DNS name or IP address, optionally with :port); %q is not: %s.", req.ID, err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("host"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
+}
+
+// client returns the shared WinRM client for host.
+func (r *ntpConfigResource) client(host string) (*transport.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if r.data == nil {
+		diags.AddError("Provider not configured",
+			"The windows provider was not configured before the resource was used. This is a bug in the provider or in the CLI.")
+		return nil, diags
+	}
+	c, err := r.data.client(host)
+	if err != nil {
+		diags.AddAttributeError(path.Root("host"), "Invalid host", fmt.Sprintf("Cannot connect to %q: %s.", host, err))
+	}
+	return c, diags
+}
+
+// apply makes the host hold the plan, reads it back and fills the plan's
+// computed attributes from what the host holds. When the configuration
+// leaves ntp_servers out, the host's peers are not managed: the plan carries
+// the prior state's list, which must not be written back.
+func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, peersUnmanaged bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	host := plan.Host.ValueString()
+	client, d := r.client(host)
+	if diags.Append(d...); diags.HasError() {
+		return diags
+	}
+	ctx = r.data.withLogging(ctx)
+
+	want, d := plan.settings()
+	if diags.Append(d...); diags.HasError() {
+		return diags
+	}
+	if peersUnmanaged {
+		want.Peers = nil
+	}
+	current, err := readHost(ctx, client)
+	if err != nil {
+		diags.AddError("Cannot read the time settings of "+host, err.Error())
+		return diags
+	}
+	if wintime.NeedsStart(current) {
+		diags.AddWarning("Windows Time service started on "+host,
+			"The W32Time service was stopped, and w32tm cannot apply settings to a stopped service, so the provider "+
+				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
+				"host will not keep time.")
+	}
+	line, err := wintime.ApplyCommand(current, want)
+	if err != nil {
+		diags.AddError("Cannot configure the time settings of "+host, err.Error())
+		return diags
+	}
+	res, err := client.Run(ctx, line)
+	if err != nil {
+		diags.AddError("Cannot configure the time settings of "+host, err.Error())
+		return diags
+	}
+	if res.ExitCode != 0 {
+		diags.AddError("Cannot configure the time settings of "+host,
+			fmt.Sprintf("The host (%s) refused the change with exit code %d: %s\nCheck that the account is an "+
+				"administrator of the host and that the Windows Time service can run.",
+				current.Version.Release(), res.ExitCode, hostMessage(res)))
+		return diags
+	}
+	got, err := wintime.ParseState(res.Stdout)
+	if err != nil {
+		diags.AddError("Cannot read back the time settings of "+host,
+			fmt.Sprintf("The change ran, but its read-back could not be understood: %s. Run terraform plan to see what the host holds.", err))
+		return diags
+	}
+	if m := wintime.Mismatch(got, want); m != "" {
+		diags.AddError("The host does not hold the requested time settings",
+			fmt.Sprintf("After the change, %s reports: %s.", host, m))
+		return diags
+	}
+	diags.Append(plan.setFromHost(got)...)
+	plan.ID = types.StringValue(host)
+	return diags
+}
+
+// readHost runs the read command and parses its output.
+func readHost(ctx context.Context, c *transport.Client) (wintime.State, error) {
+	res, err := c.Run(ctx, wintime.ReadCommand())
+	if err != nil {
+		return wintime.State{}, err
+	}
+	st, err := wintime.ParseState(res.Stdout)
+	if err != nil {
+		return st, fmt.Errorf("the output of ver and reg query could not be understood (%w); the host said: %s", err, hostMessage(res))
+	}
+	return st, nil
+}
+
+// hostMessage is the host's own account of a command, for error messages.
+func hostMessage(res transport.Result) string {
+	msg := strings.TrimSpace(strings.TrimSpace(res.Stderr) + "\n" + strings.TrimSpace(res.Stdout))
+	if msg == "" {
+		return "(no output)"
+	}
+	const max = 2000
+	if len(msg) > max {
+		msg = msg[:max] + "..."
+	}
+	return msg
+}
+
+// settings converts the plan into the domain's settings.
+func (m *ntpConfigModel) settings() (wintime.Settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	t, err := wintime.ParseType(m.Type.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("type"), "Invalid type", err.Error())
+		return wintime.Settings{}, diags
+	}
+	s := wintime.Settings{Type: t}
+	if m.NTPServers.IsNull() || m.NTPServers.IsUnknown() {
+		return s, diags
+	}
+	peers, d := peersFromList(m.NTPServers)
+	diags.Append(d...)
+	s.Peers = peers
+	return s, diags
+}
+
+// peersFromList converts an ntp_servers value into peers.
+func peersFromList(l types.List) ([]wintime.Peer, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	peers := []wintime.Peer{}
+	for i, el := range l.Elements() {
+		obj, ok := el.(types.Object)
+		if !ok {
+			continue
+		}
+		at := obj.Attributes()
+		addr, _ := at["address"].(types.String)
+		p := wintime.Peer{Address: addr.ValueString()}
+		if fs, ok := at["flags"].(types.Set); ok && !fs.IsNull() && !fs.IsUnknown() {
+			for _, fv := range fs.Elements() {
+				s, _ := fv.(types.String)
+				f, err := wintime.ParseFlag(s.ValueString())
+				if err != nil {
+					diags.AddAttributeError(path.Root("ntp_servers").AtListIndex(i).AtName("flags"), "Invalid flag", err.Error())
+					continue
+				}
+				p.Flags |= f
+			}
+		} else {
+			p.Flags = wintime.DefaultFlags
+		}
+		peers = append(peers, p)
+	}
+	return peers, diags
+}
+
+// setFromHost fills type, ntp_servers and os_version from what the host holds.
+// Where the host's peers mean the same as the ones already in the model, the
+// model's spelling is kept, so that a plan after apply is empty.
+func (m *ntpConfigModel) setFromHost(st wintime.State) diag.Diagnostics {
+	var diags diag.Diagnostics
+	eff := st.Effective()
+	m.OSVersion = types.StringValue(st.Version.String())
+	m.Type = types.StringValue(string(eff.Type))
+
+	if !m.NTPServers.IsNull() && !m.NTPServers.IsUnknown() {
+		if prior, d := peersFromList(m.NTPServers); !d.HasError() && wintime.EqualPeers(prior, eff.Peers) {
+			return diags
+		}
+	}
+	if eff.Peers == nil {
+		m.NTPServers = types.ListNull(types.ObjectType{AttrTypes: peerAttrTypes})
+		return diags
+	}
+	elems := make([]attr.Value, 0, len(eff.Peers))
+	for _, p := range eff.Peers {
+		names := p.Flags.Names()
+		flags := make([]attr.Value, len(names))
+		for i, n := range names {
+			flags[i] = types.StringValue(n)
+		}
+		fs, d := types.SetValue(types.StringType, flags)
+		diags.Append(d...)
+		obj, d := types.ObjectValue(peerAttrTypes, map[string]attr.Value{
+			"address": types.StringValue(p.Address),
+			"flags":   fs,
+		})
+		diags.Append(d...)
+		elems = append(elems, obj)
+	}
+	l, d := types.ListValue(types.ObjectType{AttrTypes: peerAttrTypes}, elems)
+	diags.Append(d...)
+	m.NTPServers = l
+	return diags
+}

@@ -1,0 +1,471 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+)
+
+const resName = "windows_ntp_config.test"
+
+// ntpConfig renders a windows_ntp_config resource for tg.
+func ntpConfig(tg *target, typ, servers, extra string) string {
+	return tg.provider + fmt.Sprintf(`
+resource "windows_ntp_config" "test" {
+  host = %q
+  type = %q
+%s
+%s
+}
+`, tg.host, typ, servers, extra)
+}
+
+const (
+	twoPeers = `  ntp_servers = [
+    { address = "ntp.nict.jp" },
+    { address = "time.windows.com", flags = ["UseAsFallbackOnly", "Client"] },
+  ]`
+	everyFlag = `  ntp_servers = [
+    { address = "10.0.0.1", flags = ["SpecialInterval"] },
+    { address = "2001:db8::123", flags = ["UseAsFallbackOnly"] },
+    { address = "peer.example.com", flags = ["SymmetricActive"] },
+    { address = "NTP.Example.org", flags = ["Client", "SpecialInterval", "UseAsFallbackOnly", "SymmetricActive"] },
+  ]`
+)
+
+// checkRan asserts that the simulated host ran a command line containing
+// each of want (skipped on a real host).
+func checkRan(tg *target, want ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if tg.sim == nil {
+			return nil
+		}
+		for _, w := range want {
+			if !tg.ranContaining(w) {
+				return fmt.Errorf("the host never ran a command containing %q; it ran:\n%s", w, strings.Join(tg.history(), "\n"))
+			}
+		}
+		return nil
+	}
+}
+
+// checkNotRan asserts that no command line contained s.
+func checkNotRan(tg *target, s string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if tg.ranContaining(s) {
+			return fmt.Errorf("the host ran a command containing %q; it ran:\n%s", s, strings.Join(tg.history(), "\n"))
+		}
+		return nil
+	}
+}
+
+// checkRegistry asserts a W32Time Parameters value on the simulated host.
+func checkRegistry(tg *target, name, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if tg.sim == nil {
+			return nil
+		}
+		v, ok := tg.sim.Machine().GetValue(`HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`, name)
+		if !ok || v.Str != want {
+			return fmt.Errorf("registry value %s = %q (present: %v), want %q", name, v.Str, ok, want)
+		}
+		return nil
+	}
+}
+
+// TestAccNTPConfig_matrix drives every type and every flag on every Windows
+// profile and every domain role: create, update through all four types,
+// import, and an empty plan after each apply (the framework checks that).
+func TestAccNTPConfig_matrix(t *testing.T) {
+	profiles := winhost.Profiles()
+	roles := []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
+	if realHost() {
+		profiles, roles = profiles[:1], roles[:1] // one run against the real host
+	}
+	for _, p := range profiles {
+		for _, role := range roles {
+			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
+				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
+				legacy := p == "2003"
+				allSync, noSync := "/syncfromflags:ALL ", "/syncfromflags:NO "
+				if legacy {
+					allSync, noSync = "/syncfromflags:DOMHIER,MANUAL ", `/v Type /t REG_SZ /d NoSync /f`
+				}
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: testProviderFactories,
+					Steps: []resource.TestStep{
+						{
+							Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+								resource.TestCheckResourceAttr(resName, "id", tg.host),
+								resource.TestCheckResourceAttr(resName, "on_destroy", "keep"),
+								resource.TestCheckResourceAttr(resName, "ntp_servers.#", "2"),
+								resource.TestCheckResourceAttr(resName, "ntp_servers.0.flags.#", "2"),
+								resource.TestCheckTypeSetElemAttr(resName, "ntp_servers.1.flags.*", "UseAsFallbackOnly"),
+								resource.TestCheckResourceAttrSet(resName, "os_version"),
+								checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
+								checkRegistry(tg, "Type", "AllSync"),
+								checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+							),
+						},
+						{
+							Config: ntpConfig(tg, "NTP", everyFlag, ""),
+							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+								plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+							}},
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "NTP"),
+								resource.TestCheckResourceAttr(resName, "ntp_servers.3.flags.#", "4"),
+								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /update`),
+								checkRegistry(tg, "Type", "NTP"),
+							),
+						},
+						{
+							Config: ntpConfig(tg, "NT5DS", "", ""),
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
+								// unmanaged peers stay as the host holds them
+								resource.TestCheckResourceAttr(resName, "ntp_servers.#", "4"),
+								checkRan(tg, "/syncfromflags:DOMHIER /update"),
+								checkRegistry(tg, "Type", "NT5DS"),
+							),
+						},
+						{
+							Config: ntpConfig(tg, "NoSync", "", ""),
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "NoSync"),
+								checkRan(tg, noSync),
+								checkRegistry(tg, "Type", "NoSync"),
+							),
+						},
+						{
+							ResourceName:      resName,
+							ImportState:       true,
+							ImportStateId:     tg.host,
+							ImportStateVerify: true,
+						},
+						{
+							Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+								checkRegistry(tg, "Type", "AllSync"),
+							),
+						},
+					},
+				})
+				if legacy {
+					if err := checkNotRan(tg, "/syncfromflags:ALL")(nil); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAccNTPConfig_drift changes the host behind Terraform's back and expects
+// the plan to show it and the next apply to converge.
+func TestAccNTPConfig_drift(t *testing.T) {
+	for _, p := range []winhost.Profile{"2003", "2022"} {
+		t.Run(string(p), func(t *testing.T) {
+			tg := newTarget(t, winsim.Options{Profile: p})
+			cfg := ntpConfig(tg, "NTP", twoPeers, "")
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: cfg},
+					{
+						PreConfig: func() {
+							tg.run(t, `reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NT5DS /f`)
+						},
+						Config:             cfg,
+						PlanOnly:           true,
+						ExpectNonEmptyPlan: true,
+					},
+					{
+						PreConfig: func() {
+							tg.run(t, `reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v NtpServer /t REG_SZ /d "ntp.nict.jp,0x9 evil.example.com,0x9" /f`)
+						},
+						Config: cfg,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+						}},
+						Check: resource.ComposeAggregateTestCheckFunc(
+							resource.TestCheckResourceAttr(resName, "type", "NTP"),
+							resource.TestCheckResourceAttr(resName, "ntp_servers.1.address", "time.windows.com"),
+							checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+						),
+					},
+					{
+						// Same meaning, other spelling: 0x09 and upper-case
+						// host names are no drift.
+						PreConfig: func() {
+							tg.run(t, `reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v NtpServer /t REG_SZ /d "NTP.NICT.JP,0x09 time.windows.com,0xA" /f`)
+						},
+						Config:   cfg,
+						PlanOnly: true,
+					},
+				},
+			})
+		})
+	}
+}
+
+// TestAccNTPConfig_resetOnDestroy destroys with on_destroy = "reset" and
+// expects the Windows defaults of the host's role.
+func TestAccNTPConfig_resetOnDestroy(t *testing.T) {
+	needSim(t)
+	for _, tc := range []struct {
+		profile  winhost.Profile
+		role     winhost.Role
+		wantType string
+	}{
+		{"2022", winhost.Standalone, "NTP"},
+		{"2022", winhost.Member, "NT5DS"},
+		{"2019", winhost.DomainController, "NT5DS"},
+		{"2003", winhost.Standalone, "NTP"},
+	} {
+		t.Run(fmt.Sprintf("%s-%s", tc.profile, tc.role), func(t *testing.T) {
+			tg := newTarget(t, winsim.Options{Profile: tc.profile, Role: tc.role})
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: ntpConfig(tg, "NoSync", "", `  on_destroy = "reset"`),
+					Check:  checkRegistry(tg, "Type", "NoSync"),
+				}},
+				CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+					checkRan(tg, "w32tm /unregister", "w32tm /register"),
+					checkRegistry(tg, "Type", tc.wantType),
+					func(*terraform.State) error {
+						if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
+							return fmt.Errorf("service is %s after reset, want RUNNING", s)
+						}
+						return nil
+					},
+				),
+			})
+		})
+	}
+}
+
+// TestAccNTPConfig_keepOnDestroy destroys with the default and expects the
+// host untouched.
+func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2016"})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
+		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+			checkRegistry(tg, "Type", "NoSync"),
+			checkNotRan(tg, "/unregister"),
+		),
+	})
+}
+
+// TestAccNTPConfig_japanese2003 runs against a Japanese Server 2003, whose
+// w32tm answers in code page 932 whatever the shell asked for.
+func TestAccNTPConfig_japanese2003(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2003", Locale: winhost.JaJP})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(resName, "os_version", "5.2.3790"),
+					checkRan(tg, "/syncfromflags:DOMHIER,MANUAL"),
+					checkRegistry(tg, "Type", "AllSync"),
+				),
+			},
+			{
+				// A refused change reports the host's own message, decoded.
+				PreConfig:   func() { tg.sim.Machine().SetElevated(false) },
+				Config:      ntpConfig(tg, "NTP", twoPeers, ""),
+				ExpectError: regexp.MustCompile(`(?s)refused the change.*0x80070005`),
+			},
+			{
+				PreConfig: func() { tg.sim.Machine().SetElevated(true) },
+				Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+			},
+		},
+	})
+}
+
+// TestAccNTPConfig_stoppedService expects the provider to start a stopped
+// W32Time service before applying.
+func TestAccNTPConfig_stoppedService(t *testing.T) {
+	needSim(t)
+	for _, p := range []winhost.Profile{"2003", "2025"} {
+		t.Run(string(p), func(t *testing.T) {
+			tg := newTarget(t, winsim.Options{Profile: p})
+			tg.sim.Machine().SetServiceRunning(false)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: ntpConfig(tg, "NTP", twoPeers, ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkRan(tg, "net start w32time"),
+						checkRegistry(tg, "Type", "NTP"),
+						func(*terraform.State) error {
+							if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
+								return fmt.Errorf("service is %s, want RUNNING", s)
+							}
+							return nil
+						},
+					),
+				}},
+			})
+		})
+	}
+}
+
+// TestAccNTPConfig_groupPolicy expects a clear error when Group Policy holds
+// the value the configuration asks to change.
+func TestAccNTPConfig_groupPolicy(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2019", Role: winhost.Member})
+	tg.sim.Machine().SetString(`HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`, "Type", "NT5DS")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      ntpConfig(tg, "NTP", twoPeers, ""),
+			ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
+		}},
+	})
+}
+
+// TestAccNTPConfig_fleet manages several hosts from one provider block, the
+// resources taking the provider's host where they name none.
+func TestAccNTPConfig_fleet(t *testing.T) {
+	needSim(t)
+	hosts, err := winsim.StartN(3, 0, winsim.Options{Profile: "2022", Username: simUser, Password: simPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	for _, h := range hosts {
+		t.Cleanup(func() { _ = h.Close() })
+		addrs = append(addrs, fmt.Sprintf("%q", h.Addr()))
+	}
+	cfg := fmt.Sprintf(`
+provider "windows" {
+  host     = %s
+  username = %q
+  password = %q
+}
+
+locals {
+  hosts = [%s]
+}
+
+resource "windows_ntp_config" "fleet" {
+  count       = length(local.hosts)
+  host        = local.hosts[count.index]
+  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]
+}
+
+resource "windows_ntp_config" "default_host" {
+  type = "NT5DS"
+}
+`, addrs[0], simUser, simPassword, strings.Join(addrs[1:], ", "))
+	// terraform-plugin-testing cannot read the state of for_each instances
+	// (its state shim refuses string keys), so the fleet is built with count
+	// here; examples/fleet shows the for_each form, validated by the CLI.
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("windows_ntp_config.default_host", tfjsonpath.New("host"),
+					knownvalue.StringExact(hosts[0].Addr())),
+				statecheck.ExpectKnownValue("windows_ntp_config.fleet[1]",
+					tfjsonpath.New("host"), knownvalue.StringExact(hosts[2].Addr())),
+				stateCheckFunc(func() error {
+					for i, h := range hosts {
+						want := "NTP"
+						if i == 0 {
+							want = "NT5DS"
+						}
+						if v, _ := h.Machine().GetValue(`HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`, "Type"); v.Str != want {
+							return fmt.Errorf("host %d Type = %q, want %q", i, v.Str, want)
+						}
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// stateCheckFunc adapts a function to statecheck.StateCheck.
+type stateCheckFunc func() error
+
+func (f stateCheckFunc) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
+}
+
+// TestAccNTPConfig_validation expects plan-time errors that name the
+// attribute and the allowed values, before any connection is made.
+func TestAccNTPConfig_validation(t *testing.T) {
+	const provider = `
+provider "windows" {
+  host = "127.0.0.1:1"
+}
+`
+	tests := []struct {
+		name, body string
+		want       string
+	}{
+		{"type", `type = "Manual"`, `(?s)type.*NoSync.*NTP.*NT5DS.*AllSync`},
+		{"flag", `
+type = "NTP"
+ntp_servers = [{ address = "ntp.nict.jp", flags = ["Server"] }]`, `(?s)flags.*SpecialInterval.*UseAsFallbackOnly.*SymmetricActive.*Client`},
+		{"address with &", `
+type = "NTP"
+ntp_servers = [{ address = "ntp.nict.jp&calc" }]`, `(?s)Invalid NTP server address.*address`},
+		{"address with flags", `
+type = "NTP"
+ntp_servers = [{ address = "ntp.nict.jp,0x9" }]`, `Invalid NTP server address`},
+		{"NTP without servers", `type = "NTP"`, `(?s)ntp_servers.*at least one\s+server`},
+		{"AllSync with empty list", `
+type = "AllSync"
+ntp_servers = []`, `(?s)ntp_servers.*at least 1`},
+		{"duplicate", `
+type = "NTP"
+ntp_servers = [{ address = "ntp.nict.jp" }, { address = "NTP.nict.jp" }]`, `Duplicate NTP server`},
+		{"on_destroy", `
+type = "NT5DS"
+on_destroy = "wipe"`, `(?s)on_destroy.*keep.*reset`},
+		{"host", `
+type = "NT5DS"
+host = "dc01;calc"`, `Invalid host`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      provider + "resource \"windows_ntp_config\" \"test\" {\n" + tt.body + "\n}\n",
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(tt.want),
+				}},
+			})
+		})
+	}
+}

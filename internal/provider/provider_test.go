@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/w32time/terraform-provider-windows/internal/transport"
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+)
+
+// testProviderFactories serve the provider in-process to the CLI under test.
+// Each call builds a new provider, so tests running in parallel share nothing.
+var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"windows": func() (tfprotov6.ProviderServer, error) {
+		return providerserver.NewProtocol6WithError(New("test")())()
+	},
+}
+
+const (
+	simUser     = "Administrator"
+	simPassword = "Sim-Passw0rd!"
+)
+
+// target is a Windows host under test: a simulated one, or the real host
+// named by WINDOWS_HOST when it is set.
+type target struct {
+	sim  *winsim.Host // nil for a real host
+	host string       // host[:port] as the resource's host attribute takes it
+	// provider is the provider block for this target.
+	provider string
+}
+
+// realHost reports whether the acceptance tests run against a real Windows
+// host (WINDOWS_HOST and credentials set) rather than the simulator.
+func realHost() bool { return os.Getenv("WINDOWS_HOST") != "" }
+
+// newTarget returns the host a test runs against: a fresh simulated host with
+// opts, or the real host from the environment. Tests that depend on simulator
+// features skip themselves on a real host via needSim.
+func newTarget(t *testing.T, opts winsim.Options) *target {
+	t.Helper()
+	if realHost() {
+		return &target{host: os.Getenv("WINDOWS_HOST"), provider: `provider "windows" {}`}
+	}
+	if opts.Username == "" {
+		opts.Username, opts.Password = simUser, simPassword
+	}
+	h, err := winsim.Start("127.0.0.1:0", opts)
+	if err != nil {
+		t.Fatalf("starting a simulated host: %v", err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	return &target{
+		sim:  h,
+		host: h.Addr(),
+		provider: fmt.Sprintf(`
+provider "windows" {
+  username = %q
+  password = %q
+  timeout  = "30s"
+}
+`, opts.Username, opts.Password),
+	}
+}
+
+// needSim skips a test that needs the simulator's control of the host.
+func needSim(t *testing.T) {
+	t.Helper()
+	if realHost() {
+		t.Skip("this test changes the host behind the provider's back through the simulator")
+	}
+}
+
+// run runs a command on the target through the provider's own transport, for
+// tests that change a host behind Terraform's back (works on real hosts too).
+func (tg *target) run(t *testing.T, cmdline string) transport.Result {
+	t.Helper()
+	cfg := transport.Config{Host: tg.host, Username: simUser, Password: simPassword, Timeout: 30 * time.Second}
+	if tg.sim == nil {
+		cfg.Username, cfg.Password = os.Getenv("WINDOWS_USERNAME"), os.Getenv("WINDOWS_PASSWORD")
+	}
+	name, port, err := splitHostPort(tg.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Host, cfg.Port = name, port
+	c, err := transport.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Run(context.Background(), cmdline)
+	if err != nil {
+		t.Fatalf("running %q on %s: %v", cmdline, tg.host, err)
+	}
+	return res
+}
+
+// history returns the command lines the simulated host ran.
+func (tg *target) history() []string {
+	if tg.sim == nil {
+		return nil
+	}
+	return tg.sim.Machine().History()
+}
+
+// ranContaining reports whether the host ran a command line containing s.
+func (tg *target) ranContaining(s string) bool {
+	for _, l := range tg.history() {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestProviderSchemaValid(t *testing.T) {
+	// The framework validates the schemas when the server starts answering;
+	// GetProviderSchema fails on an invalid one.
+	srv, err := testProviderFactories["windows"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Errorf("schema error: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	if _, ok := resp.ResourceSchemas["windows_ntp_config"]; !ok {
+		t.Error("windows_ntp_config missing from the schema")
+	}
+}
+
+var _ = winhost.Profiles // the simulator's profiles drive the matrix in the acceptance tests

@@ -1,0 +1,440 @@
+// Package transport runs cmd.exe command lines on Windows hosts over WinRM
+// and returns their stdout, stderr and exit code.
+//
+// It builds and parses the WS-Management messages with
+// github.com/masterzen/winrm but runs its own command loop: shells are kept
+// open and reused (a command then costs three HTTP requests: Command, Receive,
+// Signal), SOAP faults are detected whatever the HTTP status, every command
+// runs under a deadline, and transient failures are retried with backoff.
+// Authentication is NTLM (sealed messages over HTTP, plain inside TLS over
+// HTTPS) or Basic (HTTPS, or HTTP when explicitly allowed).
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+)
+
+// Result is the outcome of one command.
+type Result struct {
+	Stdout, Stderr string // decoded to UTF-8
+	ExitCode       int
+	Duration       time.Duration
+}
+
+// Client runs commands on one WinRM endpoint. It is safe for concurrent use.
+type Client struct {
+	core       *core
+	timeout    time.Duration
+	maxRetries int
+	log        func(ctx context.Context, msg string, fields map[string]any)
+	pooled     bool
+}
+
+// core is the connection state shared by the Clients of one Pool key.
+type core struct {
+	n         *normalized
+	wire      wire
+	shells    *shellPool
+	closeOnce sync.Once
+}
+
+const (
+	envelopeSize = 153600
+	locale       = "en-US"
+	// maxOpTimeout caps the WS-Management OperationTimeout of a Receive long
+	// poll, so a connection is never silent for long.
+	maxOpTimeout = 20 * time.Second
+	// requestGrace is how long past the OperationTimeout an HTTP request may
+	// take before it counts as lost.
+	requestGrace = 10 * time.Second
+	// maxCleanup bounds the Signal and Delete sent after a deadline passed.
+	maxCleanup = 2 * time.Second
+)
+
+// New validates cfg and returns a Client. It does not touch the network.
+func New(cfg Config) (*Client, error) {
+	n, err := normalize(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(newCore(n), n, false), nil
+}
+
+func newCore(n *normalized) *core {
+	return &core{n: n, wire: newWire(n), shells: newShellPool()}
+}
+
+func newClient(c *core, n *normalized, pooled bool) *Client {
+	return &Client{core: c, timeout: n.Timeout, maxRetries: n.MaxRetries, log: n.Log, pooled: pooled}
+}
+
+// Endpoint returns the WS-Management URL, e.g. "https://10.0.0.5:5986/wsman".
+func (c *Client) Endpoint() string { return c.core.n.url }
+
+// Close deletes the client's open shells (best effort, within a few seconds)
+// and closes its connections. A Client obtained from a Pool is closed by
+// Pool.Close; its own Close does nothing.
+func (c *Client) Close() error {
+	if c.pooled {
+		return nil
+	}
+	c.core.close(c.log)
+	return nil
+}
+
+func (c *core) close(log func(context.Context, string, map[string]any)) {
+	c.closeOnce.Do(func() {
+		idle := c.shells.close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hard := time.Now().Add(5 * time.Second)
+		var wg sync.WaitGroup
+		for _, sh := range idle {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &run{c: c, log: log, hard: hard}
+				_ = r.deleteShell(ctx, sh.id)
+			}()
+		}
+		wg.Wait()
+		c.wire.close()
+	})
+}
+
+// Run runs cmdline through cmd.exe on the host and returns its output and
+// exit code. A non-zero exit code is not an error.
+//
+// The command runs under a deadline: Config.Timeout, or ctx's deadline when
+// sooner. When it passes, the remote command is terminated (best effort,
+// within the last tenth of the timeout, at most 2s) and a *TimeoutError is
+// returned.
+//
+// Transient failures (connection refused or reset, 5xx, WinRM internal-error
+// faults, a lost request) are retried with backoff, each request up to
+// Config.MaxRetries times; an authentication failure is never retried.
+// Retrying means a command line may run more than once: when the connection
+// drops after the Command request was sent, or while its output was being
+// read, there is no way to know whether it ran, and it is sent again. Callers
+// must therefore pass idempotent command lines (the provider's reads and
+// configuration writes are).
+func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
+	start := time.Now()
+	n := c.core.n
+	if err := checkCommandLine(cmdline); err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	deadline := start.Add(c.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	reserve := min(maxCleanup, deadline.Sub(start)/10)
+	work, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
+	defer cancel()
+
+	r := &run{c: c.core, cmdline: cmdline, maxRetries: c.maxRetries, log: c.log, hard: deadline}
+	res, err := r.do(work)
+	res.Duration = time.Since(start)
+	if err != nil && errors.Is(work.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
+		err = &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout}
+	}
+	fields := map[string]any{
+		"endpoint": n.url, "user": n.Username, "auth": n.Auth, "command": cmdline,
+		"duration_ms": res.Duration.Milliseconds(), "requests": r.requests, "retries": r.retries,
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+		r.logf(ctx, "winrm command failed", fields)
+		return res, err
+	}
+	fields["exit_code"] = res.ExitCode
+	r.logf(ctx, "winrm command", fields)
+	return res, nil
+}
+
+// run is the state of one Run.
+type run struct {
+	c          *core
+	cmdline    string
+	maxRetries int
+	log        func(context.Context, string, map[string]any)
+	hard       time.Time // the Run's deadline; cleanup may use time up to it
+	requests   int
+	retries    int
+}
+
+func (r *run) logf(ctx context.Context, msg string, fields map[string]any) {
+	if r.log == nil {
+		return
+	}
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	if _, ok := fields["endpoint"]; !ok {
+		fields["endpoint"] = r.c.n.url
+		fields["user"] = r.c.n.Username
+	}
+	r.log(ctx, msg, fields)
+}
+
+// cleanupCtx returns a context for a Signal or Delete after ctx ended: it
+// ignores ctx's cancellation but not the Run's own deadline.
+func (r *run) cleanupCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl := r.hard
+	if lim := time.Now().Add(maxCleanup); lim.Before(dl) {
+		dl = lim
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), dl)
+}
+
+// call sends one message and returns the response body, or an error that is
+// a *Fault when the host answered with one (whatever the HTTP status).
+func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+	op2 := maxOpTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		op2 = min(op2, time.Until(dl).Truncate(time.Second))
+	}
+	op2 = max(op2, time.Second)
+	params := winrm.NewParameters(fmt.Sprintf("PT%dS", int(op2/time.Second)), locale, envelopeSize)
+	msg := build(params)
+	reqTimeout := op2 + requestGrace
+	rctx, cancel := context.WithTimeout(ctx, reqTimeout)
+	defer cancel()
+	r.requests++
+	status, body, err := r.c.wire.post(rctx, []byte(msg.String()))
+	if err != nil {
+		if ctx.Err() == nil && rctx.Err() != nil {
+			return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, &requestTimeoutError{reqTimeout})
+		}
+		var ae *AuthError
+		var te *TLSError
+		if errors.As(err, &ae) || errors.As(err, &te) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, err)
+	}
+	f, xerr := scanResponse(body)
+	if f != nil {
+		f.Host, f.Operation, f.HTTPStatus = r.c.n.host, op, status
+		return nil, f
+	}
+	if status != 200 {
+		snippet := string(body)
+		if len(snippet) > 200 {
+			snippet = snippet[:200]
+		}
+		return nil, &HTTPError{Host: r.c.n.host, Operation: op, StatusCode: status, Body: snippet}
+	}
+	if xerr != nil {
+		return nil, fmt.Errorf("WinRM %s response from %s: %w", op, r.c.n.host, xerr)
+	}
+	return body, nil
+}
+
+// callRetry is call with retries of transient failures. ambiguousOK allows
+// repeating a request that may already have been acted on.
+func (r *run) callRetry(ctx context.Context, op string, ambiguousOK bool, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+	for attempt := 1; ; attempt++ {
+		body, err := r.call(ctx, op, build)
+		if err == nil {
+			return body, nil
+		}
+		if !r.retryable(ctx, err, ambiguousOK, attempt) {
+			return nil, err
+		}
+		r.logf(ctx, "winrm request retried", map[string]any{"operation": op, "attempt": attempt, "error": err.Error()})
+		if backoff(ctx, attempt) != nil {
+			return nil, err
+		}
+	}
+}
+
+func (r *run) retryable(ctx context.Context, err error, ambiguousOK bool, attempt int) bool {
+	if ctx.Err() != nil || attempt > r.maxRetries {
+		return false
+	}
+	switch classify(err) {
+	case classRetry:
+	case classAmbiguous:
+		if !ambiguousOK {
+			return false
+		}
+	default:
+		return false
+	}
+	r.retries++
+	return true
+}
+
+// do runs the command on a pooled shell, reopening the shell once if it has
+// expired and making room when the host's shell quota is reached.
+func (r *run) do(ctx context.Context) (Result, error) {
+	url := r.c.n.url
+	reopened := false
+	quotaTries := 0
+	for {
+		sh, err := r.c.shells.take(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		if sh.id == "" {
+			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) *soap.SoapMessage {
+				return winrm.NewOpenShellRequest(url, p)
+			})
+			if err == nil {
+				sh.id, err = parseShellID(body)
+			}
+			if err != nil {
+				r.c.shells.drop(sh)
+				var f *Fault
+				if errors.As(err, &f) && f.quota() && quotaTries < r.maxRetries && ctx.Err() == nil {
+					quotaTries++
+					r.retries++
+					idle := r.c.shells.drainIdle()
+					if len(idle) == 0 {
+						r.c.shells.lower()
+					}
+					for _, old := range idle {
+						_ = r.deleteShell(ctx, old.id)
+					}
+					r.logf(ctx, "winrm shell quota reached", map[string]any{"closed_idle": len(idle), "error": err.Error()})
+					if backoff(ctx, quotaTries) != nil {
+						return Result{}, err
+					}
+					continue
+				}
+				return Result{}, err
+			}
+		}
+		res, healthy, err := r.execute(ctx, sh)
+		var f *Fault
+		if err != nil && errors.As(err, &f) && f.shellGone() {
+			r.c.shells.drop(sh)
+			if f.Operation == "Command" && !reopened && ctx.Err() == nil {
+				reopened = true
+				r.logf(ctx, "winrm shell expired; reopening", map[string]any{"shell": sh.id})
+				continue
+			}
+			return res, err
+		}
+		r.release(ctx, sh, healthy)
+		return res, err
+	}
+}
+
+// release returns a shell to the pool, or deletes it when it may be unusable.
+func (r *run) release(ctx context.Context, sh *shell, healthy bool) {
+	if healthy && r.c.shells.put(sh) {
+		return
+	}
+	_ = r.deleteShell(ctx, sh.id)
+	r.c.shells.drop(sh)
+}
+
+func (r *run) deleteShell(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	cctx, cancel := r.cleanupCtx(ctx)
+	defer cancel()
+	_, err := r.call(cctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
+		return winrm.NewDeleteShellRequest(r.c.n.url, id, p)
+	})
+	return err
+}
+
+// execute runs the command on an open shell: Command, Receive until Done,
+// Signal. It reports whether the shell is fit for reuse.
+func (r *run) execute(ctx context.Context, sh *shell) (Result, bool, error) {
+	url := r.c.n.url
+	for restart := 1; ; restart++ {
+		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) *soap.SoapMessage {
+			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p)
+		})
+		if err != nil {
+			return Result{}, true, err
+		}
+		cmdID, err := parseCommandID(body)
+		if err != nil {
+			return Result{}, false, err
+		}
+		stdout, stderr, code, rerr := r.receive(ctx, sh.id, cmdID)
+		serr := r.signal(ctx, sh.id, cmdID)
+		if rerr == nil {
+			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, serr == nil, nil
+		}
+		// Output may have been lost with the connection: run the command again
+		// from the start rather than return partial output.
+		if r.retryable(ctx, rerr, true, restart) && classify(rerr) == classAmbiguous {
+			r.logf(ctx, "winrm command restarted", map[string]any{"attempt": restart, "error": rerr.Error()})
+			if backoff(ctx, restart) == nil {
+				continue
+			}
+		}
+		return Result{}, serr == nil, rerr
+	}
+}
+
+// receive polls for output until the command is done.
+func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stderr []byte, code int, err error) {
+	url := r.c.n.url
+	fails := 0
+	for {
+		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) *soap.SoapMessage {
+			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p)
+		})
+		if err != nil {
+			var f *Fault
+			if errors.As(err, &f) && f.timedOut() && ctx.Err() == nil {
+				continue // the long poll expired with no output: poll again
+			}
+			if classify(err) == classRetry {
+				fails++
+				if r.retryable(ctx, err, false, fails) {
+					r.logf(ctx, "winrm request retried", map[string]any{"operation": "Receive", "attempt": fails, "error": err.Error()})
+					if backoff(ctx, fails) == nil {
+						continue
+					}
+				}
+			}
+			return nil, nil, 0, err
+		}
+		rr, err := parseReceive(body)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		stdout = append(stdout, rr.stdout...)
+		stderr = append(stderr, rr.stderr...)
+		if rr.done {
+			return stdout, stderr, rr.exitCode, nil
+		}
+	}
+}
+
+// signal terminates the command (which also releases it when it is done).
+// After ctx ended it still tries once, briefly.
+func (r *run) signal(ctx context.Context, shellID, cmdID string) error {
+	build := func(p *winrm.Parameters) *soap.SoapMessage {
+		return winrm.NewSignalRequest(r.c.n.url, shellID, cmdID, p)
+	}
+	if ctx.Err() == nil {
+		_, err := r.callRetry(ctx, "Signal", true, build)
+		if err == nil || ctx.Err() == nil {
+			return err
+		}
+	}
+	cctx, cancel := r.cleanupCtx(ctx)
+	defer cancel()
+	_, err := r.call(cctx, "Signal", build)
+	return err
+}

@@ -1,0 +1,59 @@
+package transport
+
+import (
+	"sync"
+)
+
+// Pool shares one connection (shells, NTLM sessions) per endpoint, user,
+// password, auth and TLS settings among all the resources of a process. The
+// Clients it returns may carry different Timeout, MaxRetries and Log.
+type Pool struct {
+	mu     sync.Mutex
+	cores  map[string]*core
+	closed bool
+}
+
+// NewPool returns an empty Pool.
+func NewPool() *Pool { return &Pool{cores: map[string]*core{}} }
+
+// Client returns a Client for cfg, sharing the connection of any earlier
+// Client with the same endpoint, credentials and TLS settings. It does not
+// touch the network.
+func (p *Pool) Client(cfg Config) (*Client, error) {
+	n, err := normalize(cfg)
+	if err != nil {
+		return nil, err
+	}
+	key := n.key()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	c, ok := p.cores[key]
+	if !ok {
+		c = newCore(n)
+		p.cores[key] = c
+	}
+	return newClient(c, n, true), nil
+}
+
+// Close deletes the open shells of every Client (best effort, in parallel,
+// within a few seconds) and closes their connections.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	cores := p.cores
+	p.cores = map[string]*core{}
+	p.closed = true
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range cores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close(c.n.Log)
+		}()
+	}
+	wg.Wait()
+	return nil
+}

@@ -1,0 +1,456 @@
+package winsim
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim/ntlmsrv"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+)
+
+// User is an extra local account of a simulated host.
+type User struct {
+	Name, Password string
+	// Admin puts the account in Administrators. Windows lets only administrators (and members of
+	// Remote Management Users, not modelled) use WinRM; others get an access-denied fault.
+	Admin bool
+}
+
+// Options configures a simulated host. The zero value is a default Windows Server 2022 host
+// as it ships: NTLM (Negotiate) only, unencrypted bodies refused over HTTP.
+type Options struct {
+	Profile  winhost.Profile // OS version; default as chosen by winhost
+	Role     winhost.Role    // standalone, member or dc
+	Locale   winhost.Locale  // en-US or ja-JP
+	Hostname string          // computer name; default chosen by winhost (StartN numbers them)
+
+	// Username and Password are the built-in administrator's (defaults "Administrator" / "Passw0rd!").
+	Username, Password string
+	// Users are extra accounts, e.g. a non-administrator one.
+	Users []User
+
+	// Auth is the set of schemes offered: "ntlm" (default, as Windows: Negotiate only),
+	// "basic" (Basic only) or "any" (both).
+	Auth string
+	// AllowUnencrypted is Windows' AllowUnencrypted service setting: when false, plain (not sealed)
+	// bodies over HTTP are refused, and so is Basic over HTTP.
+	AllowUnencrypted bool
+
+	// HTTPS serves TLS with a self-signed certificate generated at start, valid for 127.0.0.1,
+	// localhost, ::1 and the listen address; its PEM is written to CertFile when set.
+	HTTPS    bool
+	CertFile string
+
+	// Latency delays every HTTP request; FaultRate is the fraction of SOAP requests answered with a
+	// transient failure (HTTP 503, or a 500 w:InternalError fault); Seed seeds that choice.
+	Latency   time.Duration
+	FaultRate float64
+	Seed      int64
+
+	// OperationTimeout caps how long a Receive is held when the request asks for longer
+	// (zero: honour the request's OperationTimeout, 60 s when it has none).
+	OperationTimeout time.Duration
+	// ShellIdleTimeout is how long a shell lives without requests (default 15 minutes);
+	// an expired shell answers w:InvalidSelectors.
+	ShellIdleTimeout time.Duration
+	// MaxShellsPerUser is the shell quota of each user (default 30, as Windows).
+	MaxShellsPerUser int
+	// MaxEnvelopeSize is the largest request accepted, in bytes (default 512000, Windows'
+	// MaxEnvelopeSizekb of 500); bigger requests get the w:EncodingLimit fault.
+	MaxEnvelopeSize int
+
+	// OnExec, when set, is called with every command line a client runs over WinRM, before it
+	// runs (from the request's goroutine; it must not block for long).
+	OnExec func(h *Host, cmdline string)
+}
+
+// Stats are a host's request counters since start or the last ResetStats.
+type Stats struct {
+	// Requests counts requests by action short name: Create, Command, Receive, Signal, Delete,
+	// Send; "Auth" for requests that carried no SOAP message (handshake legs, refusals, empty-body
+	// session opens); "Other" for unknown actions and unparseable envelopes.
+	Requests map[string]int
+	// HTTPRequests counts every HTTP request, including authentication legs.
+	HTTPRequests int
+	// ShellsOpened counts successful Creates; ShellsOpen is the number of shells alive now.
+	ShellsOpened int
+	ShellsOpen   int
+}
+
+// Host is one simulated Windows host serving WinRM.
+type Host struct {
+	opts    Options
+	machine *winhost.Host
+	ntlm    *ntlmsrv.Server
+	users   map[string]User // by upper-case name
+
+	ln       net.Listener
+	srv      *http.Server
+	scheme   string
+	addr     string
+	ip       string
+	certPEM  []byte
+	baseCtx  context.Context
+	cancel   context.CancelFunc
+	closing  chan struct{}
+	closeErr error
+	once     sync.Once
+	wg       sync.WaitGroup
+
+	mu           sync.Mutex
+	stopped      bool
+	shells       map[string]*shell
+	rng          *rand.Rand
+	faultRate    float64
+	latency      time.Duration
+	drops        map[string]int
+	hangs        int
+	requests     map[string]int
+	httpRequests int
+	shellsOpened int
+	ran          []string
+}
+
+const (
+	defaultUsername      = "Administrator"
+	defaultPassword      = "Passw0rd!"
+	defaultIdle          = 15 * time.Minute
+	defaultMaxShells     = 30
+	defaultMaxEnvelope   = 512000
+	defaultReceiveWindow = 60 * time.Second
+)
+
+// Start serves one simulated host on addr ("127.0.0.1:0" picks a free port).
+func Start(addr string, opts Options) (*Host, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	var cert *tls.Certificate
+	var pem []byte
+	if opts.HTTPS {
+		ip := ln.Addr().(*net.TCPAddr).IP
+		c, p, err := selfSignedCert(opts.Hostname, []net.IP{ip})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		cert, pem = c, p
+		if opts.CertFile != "" {
+			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil {
+				ln.Close()
+				return nil, err
+			}
+		}
+	}
+	return serve(ln, opts, 0, cert, pem)
+}
+
+// StartN serves n hosts, each its own machine, on the loopback addresses 127.0.0.2, 127.0.0.3, …
+// all on one port (port 0: one free port chosen for all). When those addresses cannot be bound
+// (a system without the whole 127/8 on loopback), the hosts get distinct ports on 127.0.0.1
+// instead. With HTTPS the hosts share one certificate, so one CA file serves them all.
+// Unless opts.Hostname is set, hosts are named WIN-SIM1, WIN-SIM2, …; with it, NAME1, NAME2, ….
+func StartN(n int, port int, opts Options) ([]*Host, error) {
+	if n <= 0 {
+		return nil, errors.New("winsim: StartN needs n >= 1")
+	}
+	if n > 60000 {
+		return nil, errors.New("winsim: too many hosts")
+	}
+	lns, err := listenLoopbacks(n, port)
+	if err != nil {
+		lns = lns[:0]
+		for i := 0; i < n; i++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				closeAll(lns)
+				return nil, err
+			}
+			lns = append(lns, ln)
+		}
+	}
+	var cert *tls.Certificate
+	var pem []byte
+	if opts.HTTPS {
+		ips := make([]net.IP, 0, n)
+		for _, ln := range lns {
+			ips = append(ips, ln.Addr().(*net.TCPAddr).IP)
+		}
+		c, p, err := selfSignedCert("", ips)
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		cert, pem = c, p
+		if opts.CertFile != "" {
+			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil {
+				closeAll(lns)
+				return nil, err
+			}
+		}
+	}
+	base := opts.Hostname
+	if base == "" {
+		base = "WIN-SIM"
+	}
+	hosts := make([]*Host, 0, n)
+	for i, ln := range lns {
+		o := opts
+		o.Hostname = base + strconv.Itoa(i+1)
+		h, err := serve(ln, o, i, cert, pem)
+		if err != nil {
+			for _, h := range hosts {
+				h.Close()
+			}
+			closeAll(lns[i+1:])
+			return nil, err
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, nil
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
+}
+
+// listenLoopbacks binds 127.0.0.2+i on one port for every i < n.
+func listenLoopbacks(n, port int) ([]net.Listener, error) {
+	lns := make([]net.Listener, 0, n)
+	for i := 0; i < n; i++ {
+		v := uint32(127)<<24 | uint32(2+i)
+		ip := net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+		ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), strconv.Itoa(port)))
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		if port == 0 {
+			port = ln.Addr().(*net.TCPAddr).Port
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// serve builds the host around an open listener; it owns ln from here on.
+func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem []byte) (*Host, error) {
+	if opts.Username == "" {
+		opts.Username = defaultUsername
+	}
+	if opts.Password == "" {
+		opts.Password = defaultPassword
+	}
+	switch strings.ToLower(opts.Auth) {
+	case "":
+		opts.Auth = "ntlm"
+	case "ntlm", "basic", "any":
+		opts.Auth = strings.ToLower(opts.Auth)
+	default:
+		ln.Close()
+		return nil, fmt.Errorf("winsim: unknown auth %q (want ntlm, basic or any)", opts.Auth)
+	}
+	if opts.ShellIdleTimeout <= 0 {
+		opts.ShellIdleTimeout = defaultIdle
+	}
+	if opts.MaxShellsPerUser <= 0 {
+		opts.MaxShellsPerUser = defaultMaxShells
+	}
+	if opts.MaxEnvelopeSize <= 0 {
+		opts.MaxEnvelopeSize = defaultMaxEnvelope
+	}
+	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	h := &Host{
+		opts:      opts,
+		machine:   m,
+		users:     map[string]User{},
+		closing:   make(chan struct{}),
+		shells:    map[string]*shell{},
+		rng:       rand.New(rand.NewPCG(uint64(opts.Seed), uint64(index))),
+		faultRate: opts.FaultRate,
+		latency:   opts.Latency,
+		drops:     map[string]int{},
+		requests:  map[string]int{},
+	}
+	h.users[strings.ToUpper(opts.Username)] = User{Name: opts.Username, Password: opts.Password, Admin: true}
+	for _, u := range opts.Users {
+		if u.Name != "" {
+			h.users[strings.ToUpper(u.Name)] = u
+		}
+	}
+	target := opts.Hostname
+	if target == "" {
+		target = "WIN-SIM"
+	}
+	h.ntlm = &ntlmsrv.Server{Creds: h.password, TargetName: strings.ToUpper(target)}
+	h.baseCtx, h.cancel = context.WithCancel(context.Background())
+	h.scheme = "http"
+	if cert != nil {
+		h.scheme = "https"
+		h.certPEM = pem
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
+	}
+	h.ln = ln
+	h.addr = ln.Addr().String()
+	h.ip = ln.Addr().(*net.TCPAddr).IP.String()
+	h.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// A whole request body must arrive within this; Receive long polls are bounded separately.
+		ReadTimeout:    60 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ConnContext:    withConnState,
+		ErrorLog:       log.New(io.Discard, "", 0),
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		_ = h.srv.Serve(ln)
+	}()
+	return h, nil
+}
+
+// password is the NTLM credential lookup: local accounts, any domain (a workgroup host accepts
+// its own name, "." or an empty domain, and clients send all of those).
+func (h *Host) password(user, _ string) (string, bool) {
+	u, ok := h.users[strings.ToUpper(user)]
+	return u.Password, ok
+}
+
+// URL is the WinRM endpoint, e.g. "http://127.0.0.2:5985/wsman".
+func (h *Host) URL() string { return h.scheme + "://" + h.addr + "/wsman" }
+
+// Addr is the listen address, e.g. "127.0.0.2:5985".
+func (h *Host) Addr() string { return h.addr }
+
+// Machine is the simulated machine behind the host: its registry, services and command history.
+func (h *Host) Machine() *winhost.Host { return h.machine }
+
+// CertPEM is the PEM of the host's self-signed certificate (nil without HTTPS). It is its own CA:
+// give it to a client as the CA certificate.
+func (h *Host) CertPEM() []byte { return h.certPEM }
+
+// Commands returns the command lines clients ran over WinRM, in order (control-channel runs excluded).
+func (h *Host) Commands() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.ran...)
+}
+
+// Stats returns a copy of the counters.
+func (h *Host) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.expireLocked(time.Now())
+	req := make(map[string]int, len(h.requests))
+	for k, v := range h.requests {
+		req[k] = v
+	}
+	return Stats{Requests: req, HTTPRequests: h.httpRequests, ShellsOpened: h.shellsOpened, ShellsOpen: len(h.shells)}
+}
+
+// ResetStats zeroes the counters (ShellsOpen stays the live count).
+func (h *Host) ResetStats() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.requests = map[string]int{}
+	h.httpRequests = 0
+	h.shellsOpened = 0
+}
+
+// SetFaultRate changes the fraction of SOAP requests answered with a transient failure.
+func (h *Host) SetFaultRate(f float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.faultRate = f
+}
+
+// SetLatency changes the delay added to every HTTP request.
+func (h *Host) SetLatency(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.latency = d
+}
+
+// DropNext makes the next n requests of action ("Create", "Command", "Receive", "Signal",
+// "Delete", "Send"; "" for any) lose their TCP connection without a response.
+func (h *Host) DropNext(action string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drops[action] += n
+}
+
+// HangNext makes the next n commands hang: they never finish until a terminate or ctrl_c signal,
+// the deletion or expiry of their shell, or Close. They are recorded as run but do not reach the
+// machine.
+func (h *Host) HangNext(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hangs += n
+}
+
+// ExpireShells forgets every shell now, as the idle timeout would.
+func (h *Host) ExpireShells() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, sh := range h.shells {
+		h.deleteShellLocked(id, sh)
+	}
+}
+
+// Close stops the host: open Receives end, running commands are cancelled, connections close.
+func (h *Host) Close() error {
+	h.once.Do(func() {
+		close(h.closing)
+		h.cancel()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := h.srv.Shutdown(ctx); err != nil {
+			h.srv.Close()
+		}
+		h.mu.Lock()
+		h.stopped = true
+		for id, sh := range h.shells {
+			h.deleteShellLocked(id, sh)
+		}
+		h.mu.Unlock()
+		h.wg.Wait()
+	})
+	return h.closeErr
+}
+
+// expireLocked drops shells idle for longer than the idle timeout.
+func (h *Host) expireLocked(now time.Time) {
+	for id, sh := range h.shells {
+		if now.Sub(sh.lastUsed) > h.opts.ShellIdleTimeout {
+			h.deleteShellLocked(id, sh)
+		}
+	}
+}
+
+func (h *Host) deleteShellLocked(id string, sh *shell) {
+	for _, c := range sh.commands {
+		c.cancel()
+	}
+	delete(h.shells, id)
+}

@@ -1,0 +1,199 @@
+package winhost
+
+import "strings"
+
+// Registry locations the simulated programs use.
+const (
+	keyW32Time       = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\W32Time`
+	keyW32TimePolicy = `HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\W32Time`
+	keyCurrentVer    = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	keyTimeZone      = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation`
+	keyProductOpts   = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions`
+	keyComputerName  = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`
+)
+
+// writeW32TimeDefaults writes the W32Time service key as `w32tm /register` leaves it for the host's role
+// (windows-time.md section 5). Values not in that table are marked inferred below.
+func writeW32TimeDefaults(r *registry, p Profile, role Role) {
+	r.deleteKey(keyW32Time)
+	dc := role == DomainController
+	standalone := role == Standalone
+
+	// The service key itself [inferred: usual SCM values].
+	svc := r.ensure(keyW32Time)
+	if p == P2003 {
+		svc.set("DisplayName", sz("Windows Time"))
+		svc.set("ImagePath", expandSz(`%SystemRoot%\System32\svchost.exe -k netsvcs`))
+		svc.set("ObjectName", sz("LocalSystem"))
+	} else {
+		svc.set("DisplayName", sz(`@%SystemRoot%\system32\w32time.dll,-200`))
+		svc.set("ImagePath", expandSz(`%SystemRoot%\system32\svchost.exe -k LocalService`))
+		svc.set("ObjectName", sz(`NT AUTHORITY\LocalService`))
+	}
+	svc.set("Description", sz("Maintains date and time synchronization on all clients and servers in the network."))
+	svc.set("ErrorControl", dword(1))
+	start := uint32(2) // automatic in a domain
+	if standalone && p != P2003 {
+		start = 3 // manual (trigger start) on standalone servers
+	}
+	svc.set("Start", dword(start))
+	svc.set("Type", dword(0x20)) // SERVICE_WIN32_SHARE_PROCESS
+
+	// Parameters [seen: Type, NtpServer; ServiceDll family inferred].
+	par := r.ensure(keyW32Time + `\Parameters`)
+	par.set("ServiceDll", expandSz(`%systemroot%\system32\w32time.dll`))
+	if p != P2003 {
+		par.set("ServiceMain", sz("SvchostEntry_W32Time"))
+		par.set("ServiceDllUnloadOnStop", dword(1))
+	}
+	ntp := "time.windows.com,0x9"
+	if standalone && p == P2003 {
+		ntp = "time.windows.com,0x1"
+	}
+	par.set("NtpServer", sz(ntp))
+	if standalone {
+		par.set("Type", sz("NTP"))
+	} else {
+		par.set("Type", sz("NT5DS"))
+	}
+
+	// Config [seen: AnnounceFlags, Min/MaxPollInterval, phase corrections, EventLogFlags; the rest inferred].
+	cfg := r.ensure(keyW32Time + `\Config`)
+	cfg.set("EventLogFlags", dword(2))
+	cfg.set("AnnounceFlags", dword(10))
+	minPoll, maxPoll := uint32(10), uint32(15)
+	if dc {
+		minPoll, maxPoll = 6, 10
+	}
+	cfg.set("MinPollInterval", dword(minPoll))
+	cfg.set("MaxPollInterval", dword(maxPoll))
+	phase := uint32(54000)
+	switch role {
+	case Member:
+		phase = 0xFFFFFFFF
+	case DomainController:
+		phase = 172800
+	}
+	cfg.set("MaxNegPhaseCorrection", dword(phase))
+	cfg.set("MaxPosPhaseCorrection", dword(phase))
+	cfg.set("MaxAllowedPhaseOffset", dword(300))
+	cfg.set("FrequencyCorrectRate", dword(4))
+	cfg.set("PollAdjustFactor", dword(5))
+	cfg.set("LargePhaseOffset", dword(50000000))
+	cfg.set("SpikeWatchPeriod", dword(900))
+	cfg.set("LocalClockDispersion", dword(10))
+	cfg.set("HoldPeriod", dword(5))
+	cfg.set("PhaseCorrectRate", dword(1))
+	cfg.set("UpdateInterval", dword(100))
+
+	// TimeProviders [seen: Enabled, SpecialPollInterval, CrossSiteSyncFlags, ResolvePeerBackoff*, EventLogFlags].
+	cl := r.ensure(keyW32Time + `\TimeProviders\NtpClient`)
+	cl.set("DllName", expandSz(`%systemroot%\system32\w32time.dll`))
+	cl.set("Enabled", dword(1))
+	cl.set("InputProvider", dword(1))
+	cl.set("CrossSiteSyncFlags", dword(2))
+	cl.set("AllowNonstandardModeCombinations", dword(1))
+	cl.set("ResolvePeerBackoffMinutes", dword(15))
+	cl.set("ResolvePeerBackoffMaxTimes", dword(7))
+	cl.set("CompatibilityFlags", dword(0x80000000))
+	cl.set("EventLogFlags", dword(1))
+	cl.set("LargeSampleSkew", dword(3))
+	spi := uint32(3600)
+	if standalone {
+		spi = 604800
+	}
+	cl.set("SpecialPollInterval", dword(spi))
+
+	sv := r.ensure(keyW32Time + `\TimeProviders\NtpServer`)
+	sv.set("DllName", expandSz(`%systemroot%\system32\w32time.dll`))
+	if dc {
+		sv.set("Enabled", dword(1))
+	} else {
+		sv.set("Enabled", dword(0))
+	}
+	sv.set("InputProvider", dword(0))
+	sv.set("AllowNonstandardModeCombinations", dword(1))
+}
+
+// writeMachineDefaults writes the non-W32Time keys a fresh host holds.
+func writeMachineDefaults(r *registry, pi profileInfo, cfg Config) {
+	cv := r.ensure(keyCurrentVer)
+	cv.set("SystemRoot", sz(pi.systemRoot))
+	cv.set("ProductName", sz(pi.productName))
+	cv.set("CurrentVersion", sz(pi.currentVersion))
+	cv.set("CurrentBuildNumber", sz(pi.build))
+	if cfg.Profile != P2003 {
+		cv.set("CurrentBuild", sz(pi.build))
+		cv.set("EditionID", sz("ServerStandard"))
+		cv.set("InstallationType", sz("Server"))
+	}
+	if pi.csdVersion != "" {
+		cv.set("CSDVersion", sz(pi.csdVersion))
+	}
+	if pi.major != 0 {
+		cv.set("CurrentMajorVersionNumber", dword(pi.major))
+		cv.set("CurrentMinorVersionNumber", dword(pi.minor))
+	}
+	if pi.ubr != 0 {
+		cv.set("UBR", dword(pi.ubr))
+	}
+	cv.set("RegisteredOwner", sz("Administrator"))
+
+	writeTimeZone(r, cfg.Profile, defaultTimeZone(cfg.Locale))
+
+	po := r.ensure(keyProductOpts)
+	if cfg.Role == DomainController {
+		po.set("ProductType", sz("LanmanNT"))
+	} else {
+		po.set("ProductType", sz("ServerNT"))
+	}
+	r.ensure(keyComputerName).set("ComputerName", sz(cfg.Hostname))
+}
+
+// writeTimeZone sets TimeZoneInformation as the Date and Time control panel (or tzutil /s) does.
+func writeTimeZone(r *registry, p Profile, tz timeZone) {
+	k := r.ensure(keyTimeZone)
+	k.set("Bias", dword(uint32(int32(tz.bias))))
+	k.set("ActiveTimeBias", dword(uint32(int32(tz.bias))))
+	k.set("StandardName", sz(tz.std))
+	k.set("StandardBias", dword(0))
+	k.set("DaylightName", sz(tz.dlt))
+	k.set("DaylightBias", dword(uint32(int32(tz.dltBias))))
+	if p != P2003 {
+		k.set("TimeZoneKeyName", sz(tz.id))
+		k.set("DynamicDaylightTimeDisabled", dword(0))
+	}
+}
+
+// timeZone is one entry of the small time zone table tzutil knows.
+type timeZone struct {
+	id       string // key name, what tzutil /g prints
+	display  string
+	std, dlt string
+	bias     int // minutes, UTC = local + bias
+	dltBias  int
+}
+
+var timeZones = []timeZone{
+	{"Dateline Standard Time", "(UTC-12:00) International Date Line West", "Dateline Standard Time", "Dateline Daylight Time", 720, 0},
+	{"Pacific Standard Time", "(UTC-08:00) Pacific Time (US & Canada)", "Pacific Standard Time", "Pacific Daylight Time", 480, -60},
+	{"Mountain Standard Time", "(UTC-07:00) Mountain Time (US & Canada)", "Mountain Standard Time", "Mountain Daylight Time", 420, -60},
+	{"Central Standard Time", "(UTC-06:00) Central Time (US & Canada)", "Central Standard Time", "Central Daylight Time", 360, -60},
+	{"Eastern Standard Time", "(UTC-05:00) Eastern Time (US & Canada)", "Eastern Standard Time", "Eastern Daylight Time", 300, -60},
+	{"UTC", "(UTC) Coordinated Universal Time", "Coordinated Universal Time", "Coordinated Universal Time", 0, 0},
+	{"GMT Standard Time", "(UTC+00:00) Dublin, Edinburgh, Lisbon, London", "GMT Standard Time", "GMT Daylight Time", 0, -60},
+	{"W. Europe Standard Time", "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "W. Europe Standard Time", "W. Europe Daylight Time", -60, -60},
+	{"India Standard Time", "(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi", "India Standard Time", "India Daylight Time", -330, 0},
+	{"China Standard Time", "(UTC+08:00) Beijing, Chongqing, Hong Kong, Urumqi", "China Standard Time", "China Daylight Time", -480, 0},
+	{"Tokyo Standard Time", "(UTC+09:00) Osaka, Sapporo, Tokyo", "Tokyo Standard Time", "Tokyo Daylight Time", -540, 0},
+	{"AUS Eastern Standard Time", "(UTC+10:00) Canberra, Melbourne, Sydney", "AUS Eastern Standard Time", "AUS Eastern Daylight Time", -600, -60},
+}
+
+func findTimeZone(id string) (timeZone, bool) {
+	for _, tz := range timeZones {
+		if strings.EqualFold(tz.id, id) {
+			return tz, true
+		}
+	}
+	return timeZone{}, false
+}

@@ -1,0 +1,259 @@
+package winhost
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM".
+type Config struct {
+	Profile  Profile
+	Role     Role
+	Locale   Locale
+	Hostname string
+}
+
+// Result is what one command line produced: output bytes in the console code page, and the exit code.
+type Result struct {
+	Stdout, Stderr []byte
+	ExitCode       int
+}
+
+type svcState int
+
+const (
+	svcNotInstalled svcState = iota
+	svcStopped
+	svcRunning
+)
+
+// Host is one simulated Windows machine. All methods are safe for concurrent use.
+type Host struct {
+	cfg Config
+	pi  profileInfo
+
+	mu       sync.Mutex // guards everything below
+	reg      *registry
+	svc      svcState
+	elevated bool
+	hang     string
+	history  []string
+	files    map[string][]byte // files written by "> name", by upper-case name
+	synced   bool              // the time service has synchronised from its source
+	lastSync time.Time
+}
+
+// New returns a host with a fresh registry for its profile and role, W32Time installed and running, and
+// an elevated (administrator) session.
+func New(cfg Config) (*Host, error) {
+	if cfg.Profile == "" {
+		cfg.Profile = P2022
+	}
+	p, err := ParseProfile(string(cfg.Profile))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Profile = p
+	switch strings.ToLower(string(cfg.Role)) {
+	case "":
+		cfg.Role = Standalone
+	case "standalone", "member", "dc":
+		cfg.Role = Role(strings.ToLower(string(cfg.Role)))
+	default:
+		return nil, fmt.Errorf("winhost: unknown role %q (want standalone, member or dc)", cfg.Role)
+	}
+	switch strings.ToLower(string(cfg.Locale)) {
+	case "":
+		cfg.Locale = EnUS
+	case "en-us":
+		cfg.Locale = EnUS
+	case "ja-jp":
+		cfg.Locale = JaJP
+	default:
+		return nil, fmt.Errorf("winhost: unknown locale %q (want en-US or ja-JP)", cfg.Locale)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = "WIN-SIM"
+	}
+	if strings.ContainsAny(cfg.Hostname, "\\/:*?\"<>|% \t\r\n") || len(cfg.Hostname) > 63 {
+		return nil, fmt.Errorf("winhost: invalid hostname %q", cfg.Hostname)
+	}
+	h := &Host{
+		cfg:      cfg,
+		pi:       profiles[cfg.Profile],
+		reg:      newRegistry(),
+		svc:      svcRunning,
+		elevated: true,
+		files:    map[string][]byte{},
+	}
+	writeMachineDefaults(h.reg, h.pi, cfg)
+	writeW32TimeDefaults(h.reg, cfg.Profile, cfg.Role)
+	h.serviceStarted()
+	return h, nil
+}
+
+// Config returns the host's configuration with defaults filled in.
+func (h *Host) Config() Config { return h.cfg }
+
+// Exec runs one cmd.exe command line as the WinRM cmd shell does. codepage is what the shell asked for
+// (65001 = UTF-8; 0 = the OEM default). When ctx ends, a hanging command returns with exit code 1 and
+// commands not yet started are not run.
+func (h *Host) Exec(ctx context.Context, cmdline string, codepage int) Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	h.mu.Lock()
+	h.history = append(h.history, cmdline)
+	hang := h.hang
+	h.mu.Unlock()
+
+	if hang != "" && strings.Contains(cmdline, hang) {
+		<-ctx.Done()
+		return Result{Stdout: []byte{}, Stderr: []byte{}, ExitCode: exitCanceled}
+	}
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out, errb bytes.Buffer
+	sh := &shell{h: h, ctx: ctx}
+	code := sh.runLine(cmdline, streams{out: &out, err: &errb})
+	return Result{
+		Stdout:   h.encode(out.Bytes(), codepage),
+		Stderr:   h.encode(errb.Bytes(), codepage),
+		ExitCode: code,
+	}
+}
+
+// History returns every command line Exec received, verbatim, in order.
+func (h *Host) History() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.history...)
+}
+
+// ClearHistory forgets the recorded command lines.
+func (h *Host) ClearHistory() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.history = nil
+}
+
+// GetValue reads a registry value. key is like `HKLM\SYSTEM\...` or `HKEY_LOCAL_MACHINE\...`,
+// case-insensitive; name "" is the key's default value.
+func (h *Host) GetValue(key, name string) (Value, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reg.getValue(key, name)
+}
+
+// SetString writes a REG_SZ value, creating the key if needed.
+func (h *Host) SetString(key, name, data string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reg.setValue(key, name, sz(data))
+}
+
+// SetDWord writes a REG_DWORD value, creating the key if needed.
+func (h *Host) SetDWord(key, name string, v uint32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reg.setValue(key, name, dword(v))
+}
+
+// SetValue writes a value of any type, creating the key if needed.
+func (h *Host) SetValue(key, name string, v Value) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reg.setValue(key, name, v)
+}
+
+// DeleteValue removes a value if present.
+func (h *Host) DeleteValue(key, name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if k := h.reg.key(key); k != nil {
+		k.del(name)
+	}
+}
+
+// DeleteKey removes a key and its subkeys if present.
+func (h *Host) DeleteKey(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reg.deleteKey(key)
+}
+
+// KeyExists reports whether a registry key exists.
+func (h *Host) KeyExists(key string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reg.key(key) != nil
+}
+
+// ServiceState returns the W32Time service state: "RUNNING", "STOPPED" or "NOT_INSTALLED".
+func (h *Host) ServiceState() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch h.svc {
+	case svcRunning:
+		return "RUNNING"
+	case svcStopped:
+		return "STOPPED"
+	}
+	return "NOT_INSTALLED"
+}
+
+// SetServiceRunning starts or stops W32Time behind the provider's back. On a host where the service is
+// not installed it marks it installed (the registry is left as it is).
+func (h *Host) SetServiceRunning(running bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if running {
+		if h.svc != svcRunning {
+			h.svc = svcRunning
+			h.serviceStarted()
+		}
+		return
+	}
+	h.svc = svcStopped
+	h.synced = false
+}
+
+// SetElevated chooses whether commands run as an administrator. When false, writes (reg add/delete under
+// HKLM, w32tm /config, /register, /unregister, /resync, net start/stop, tzutil /s) fail with Access is denied.
+func (h *Host) SetElevated(admin bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.elevated = admin
+}
+
+// SetHang makes any command line containing substr block until its context ends; "" disables.
+func (h *Host) SetHang(substr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hang = substr
+}
+
+// serviceStarted models a starting time service: it synchronises at once unless it has no source.
+// Callers hold h.mu.
+func (h *Host) serviceStarted() {
+	t, _ := h.effective(`Parameters`, "Type")
+	h.synced = !strings.EqualFold(t.Str, "NoSync")
+	if h.synced {
+		h.lastSync = time.Now()
+	}
+}
+
+// effective returns a W32Time value as the service sees it: the Group Policy value when one is set,
+// else the local one. sub is a path under the W32Time key such as `TimeProviders\NtpClient`.
+func (h *Host) effective(sub, name string) (v Value, policy bool) {
+	if v, ok := h.reg.getValue(keyW32TimePolicy+`\`+sub, name); ok {
+		return v, true
+	}
+	v, _ = h.reg.getValue(keyW32Time+`\`+sub, name)
+	return v, false
+}
