@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
@@ -53,6 +54,7 @@ type ntpConfigModel struct {
 	Host       types.String `tfsdk:"host"`
 	Type       types.String `tfsdk:"type"`
 	NTPServers types.List   `tfsdk:"ntp_servers"`
+	Reliable   types.Bool   `tfsdk:"reliable"`
 	OnDestroy  types.String `tfsdk:"on_destroy"`
 	OSVersion  types.String `tfsdk:"os_version"`
 }
@@ -134,6 +136,16 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 						},
 					},
 				},
+			},
+			"reliable": schema.BoolAttribute{
+				MarkdownDescription: "Whether the host announces itself as a reliable time source to the domain " +
+					"(`w32tm /config /reliable:YES`, AnnounceFlags `0x5`; `false` writes `/reliable:NO`, AnnounceFlags " +
+					"`0xa`, the Windows default). Set it on the PDC emulator of the forest root domain, the one domain " +
+					"controller that takes its time from outside. When omitted, the host's setting is left as it is " +
+					"and shown in the state. Available on every version, Server 2003 included.",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 			},
 			"on_destroy": schema.StringAttribute{
 				MarkdownDescription: "What `terraform destroy` does on the host: `keep` (default) leaves the settings " +
@@ -254,7 +266,7 @@ func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(r.apply(ctx, &plan, config.NTPServers.IsNull())...)
+	resp.Diagnostics.Append(r.apply(ctx, &plan, config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -268,7 +280,7 @@ func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(r.apply(ctx, &plan, config.NTPServers.IsNull())...)
+	resp.Diagnostics.Append(r.apply(ctx, &plan, config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -365,10 +377,10 @@ func (r *ntpConfigResource) client(host string) (*transport.Client, diag.Diagnos
 }
 
 // apply makes the host hold the plan, reads it back and fills the plan's
-// computed attributes from what the host holds. When the configuration
-// leaves ntp_servers out, the host's peers are not managed: the plan carries
-// the prior state's list, which must not be written back.
-func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, peersUnmanaged bool) diag.Diagnostics {
+// computed attributes from what the host holds. What the configuration
+// leaves out (ntp_servers, reliable) is not managed: the plan carries the
+// prior state's value there, which must not be written back.
+func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	host := plan.Host.ValueString()
 	client, d := r.client(host)
@@ -381,8 +393,11 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, pee
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
-	if peersUnmanaged {
+	if config.NTPServers.IsNull() {
 		want.Peers = nil
+	}
+	if config.Reliable.IsNull() {
+		want.Reliable = nil
 	}
 	current, err := readHost(ctx, client)
 	if err != nil {
@@ -463,6 +478,10 @@ func (m *ntpConfigModel) settings() (wintime.Settings, diag.Diagnostics) {
 		return wintime.Settings{}, diags
 	}
 	s := wintime.Settings{Type: t}
+	if !m.Reliable.IsNull() && !m.Reliable.IsUnknown() {
+		b := m.Reliable.ValueBool()
+		s.Reliable = &b
+	}
 	if m.NTPServers.IsNull() || m.NTPServers.IsUnknown() {
 		return s, diags
 	}
@@ -502,7 +521,8 @@ func peersFromList(l types.List) ([]wintime.Peer, diag.Diagnostics) {
 	return peers, diags
 }
 
-// setFromHost fills type, ntp_servers and os_version from what the host holds.
+// setFromHost fills type, ntp_servers, reliable and os_version from what the
+// host holds.
 // Where the host's peers mean the same as the ones already in the model, the
 // model's spelling is kept, so that a plan after apply is empty.
 func (m *ntpConfigModel) setFromHost(st wintime.State) diag.Diagnostics {
@@ -510,6 +530,7 @@ func (m *ntpConfigModel) setFromHost(st wintime.State) diag.Diagnostics {
 	eff := st.Effective()
 	m.OSVersion = types.StringValue(st.Version.String())
 	m.Type = types.StringValue(string(eff.Type))
+	m.Reliable = types.BoolValue(st.Reliable())
 
 	if !m.NTPServers.IsNull() && !m.NTPServers.IsUnknown() {
 		if prior, d := peersFromList(m.NTPServers); !d.HasError() && wintime.EqualPeers(prior, eff.Peers) {

@@ -107,29 +107,32 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 					ProtoV6ProviderFactories: testProviderFactories,
 					Steps: []resource.TestStep{
 						{
-							Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+							Config: ntpConfig(tg, "AllSync", twoPeers, "  reliable = true"),
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+								resource.TestCheckResourceAttr(resName, "reliable", "true"),
+								checkRan(tg, "/reliable:YES /update"),
 								resource.TestCheckResourceAttr(resName, "id", tg.host),
 								resource.TestCheckResourceAttr(resName, "on_destroy", "keep"),
 								resource.TestCheckResourceAttr(resName, "ntp_servers.#", "2"),
 								resource.TestCheckResourceAttr(resName, "ntp_servers.0.flags.#", "2"),
 								resource.TestCheckTypeSetElemAttr(resName, "ntp_servers.1.flags.*", "UseAsFallbackOnly"),
 								resource.TestCheckResourceAttrSet(resName, "os_version"),
-								checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
+								checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /reliable:YES /update`),
 								checkRegistry(tg, "Type", "AllSync"),
 								checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 							),
 						},
 						{
-							Config: ntpConfig(tg, "NTP", everyFlag, ""),
+							Config: ntpConfig(tg, "NTP", everyFlag, "  reliable = false"),
 							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 								plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
 							}},
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "NTP"),
 								resource.TestCheckResourceAttr(resName, "ntp_servers.3.flags.#", "4"),
-								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /update`),
+								resource.TestCheckResourceAttr(resName, "reliable", "false"),
+								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /reliable:NO /update`),
 								checkRegistry(tg, "Type", "NTP"),
 							),
 						},
@@ -156,6 +159,14 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							ImportState:       true,
 							ImportStateId:     tg.host,
 							ImportStateVerify: true,
+						},
+						{
+							// The same through an import {} block.
+							Config:          ntpConfig(tg, "NoSync", "", ""),
+							ResourceName:    resName,
+							ImportState:     true,
+							ImportStateKind: resource.ImportBlockWithID,
+							ImportStateId:   tg.host,
 						},
 						{
 							Config: ntpConfig(tg, "AllSync", twoPeers, ""),
@@ -468,4 +479,30 @@ host = "dc01;calc"`, `Invalid host`},
 			})
 		})
 	}
+}
+
+// TestAccNTPConfigDataSource reads a host without managing it.
+func TestAccNTPConfigDataSource(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2003", Role: winhost.Member})
+	tg.sim.Machine().SetString(`HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`, "NtpServer", "ntp.nict.jp,0x9")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: tg.provider + fmt.Sprintf(`
+data "windows_ntp_config" "test" {
+  host = %q
+}
+`, tg.host),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NT5DS"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "os_name", "Windows Server 2003"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_state", "running"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "group_policy", "true"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "reliable", "false"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "ntp_servers.0.address", "ntp.nict.jp"),
+				checkNotRan(tg, "w32tm"),
+			),
+		}},
+	})
 }

@@ -180,7 +180,7 @@ func (p *windowsProvider) Resources(context.Context) []func() resource.Resource 
 }
 
 func (p *windowsProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewNTPConfigDataSource}
 }
 
 // configError names the attribute a configuration error is about.

@@ -40,7 +40,7 @@ func configSteps(v Version, want Settings) ([]string, error) {
 	if _, err := ParseType(string(want.Type)); err != nil {
 		return nil, err
 	}
-	peerArg := ""
+	args := ""
 	if want.Peers != nil {
 		if len(want.Peers) == 0 {
 			return nil, errors.New("an empty peer list cannot be written: give at least one peer or leave peers unmanaged")
@@ -53,17 +53,21 @@ func configSteps(v Version, want Settings) ([]string, error) {
 		// Addresses and flags passed the allowlist, so the list holds only
 		// letters, digits, '.', ':', '-', ',' and spaces: nothing cmd.exe or
 		// w32tm interprets inside the quotes.
-		peerArg = ` /manualpeerlist:"` + FormatPeers(want.Peers) + `"`
+		args = ` /manualpeerlist:"` + FormatPeers(want.Peers) + `"`
+	}
+
+	if want.Reliable != nil {
+		args += " /reliable:" + map[bool]string{true: "YES", false: "NO"}[*want.Reliable]
 	}
 
 	if flags := syncFromFlags(v, want.Type); flags != "" {
-		return []string{"w32tm /config /syncfromflags:" + flags + peerArg + " /update"}, nil
+		return []string{"w32tm /config /syncfromflags:" + flags + args + " /update"}, nil
 	}
 	// No keyword on this version (NoSync on Server 2003): write Type into the
 	// registry, then have w32tm write the peers and tell the service.
 	return []string{
 		`reg add "` + ParametersKey + `" /v Type /t REG_SZ /d ` + string(want.Type) + ` /f`,
-		"w32tm /config" + peerArg + " /update",
+		"w32tm /config" + args + " /update",
 	}, nil
 }
 
@@ -128,6 +132,10 @@ func Mismatch(got State, want Settings) string {
 			d += " (Group Policy sets it under " + PolicyParametersKey + "; change the policy or remove it)"
 		}
 		diffs = append(diffs, d)
+	}
+	if want.Reliable != nil && got.Reliable() != *want.Reliable {
+		diffs = append(diffs, fmt.Sprintf("AnnounceFlags is 0x%x, which does not announce the host as %s", got.AnnounceFlags,
+			map[bool]string{true: "a reliable time source", false: "an ordinary time source"}[*want.Reliable]))
 	}
 	return strings.Join(diffs, "; ")
 }

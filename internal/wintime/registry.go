@@ -9,6 +9,7 @@ import (
 const (
 	ParametersKey       = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`
 	PolicyParametersKey = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`
+	ConfigKey           = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Config`
 	CurrentVersionKey   = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 )
 

@@ -3,6 +3,7 @@ package wintime
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -13,7 +14,20 @@ type Settings struct {
 	// host's list as it is. An empty, non-nil list is never produced by the
 	// parsers for a host that holds an NtpServer value.
 	Peers []Peer
+	// Reliable says whether the host announces itself as a reliable time
+	// source (`w32tm /config /reliable:YES`), as the PDC emulator of a forest
+	// root domain should. Nil means "not managed".
+	Reliable *bool
 }
+
+// AnnounceFlags bits (HKLM\...\W32Time\Config).
+const (
+	announceAlwaysReliable = 0x4
+	// AnnounceReliable and AnnounceNotReliable are what `/reliable:YES` and
+	// `/reliable:NO` write.
+	AnnounceReliable    = 0x5
+	AnnounceNotReliable = 0xa
+)
 
 // ServiceState is the state of the W32Time service.
 type ServiceState string
@@ -40,7 +54,14 @@ type State struct {
 	// Local, when a policy sets them.
 	PolicyType  Type
 	PolicyPeers []Peer
+	// AnnounceFlags is the Config value of that name; HasAnnounceFlags says
+	// whether the host holds it.
+	AnnounceFlags    uint32
+	HasAnnounceFlags bool
 }
+
+// Reliable reports whether the host announces itself as a reliable time source.
+func (s State) Reliable() bool { return s.AnnounceFlags&announceAlwaysReliable != 0 }
 
 // Effective returns the settings the service actually uses: Group Policy
 // values where a policy sets them, the local values otherwise.
@@ -64,6 +85,7 @@ func ReadCommand() string {
 		`reg query "` + CurrentVersionKey + `" /v ProductName`,
 		`reg query "` + ParametersKey + `"`,
 		`reg query "` + PolicyParametersKey + `" 2>nul`,
+		`reg query "` + ConfigKey + `" /v AnnounceFlags`,
 		"sc query w32time",
 	}, " & ")
 }
@@ -92,6 +114,15 @@ func ParseState(out string) (State, error) {
 		s.Installed = true
 		if s.Local, err = settingsFrom(params); err != nil {
 			return s, fmt.Errorf("%s: %w", ParametersKey, err)
+		}
+	}
+	if cfg := LookupKey(keys, ConfigKey); cfg != nil {
+		if af, ok := cfg.Value("AnnounceFlags"); ok {
+			n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(af.Data), "0x"), 16, 32)
+			if err != nil {
+				return s, fmt.Errorf("%s: value AnnounceFlags %q is not a REG_DWORD", ConfigKey, af.Data)
+			}
+			s.AnnounceFlags, s.HasAnnounceFlags = uint32(n), true
 		}
 	}
 	if policy := LookupKey(keys, PolicyParametersKey); policy != nil {

@@ -157,6 +157,8 @@ const readOut2022 = "\r\nMicrosoft Windows [Version 10.0.20348.587]\r\n" +
 	"    NtpServer    REG_SZ    time.windows.com,0x9\r\n" +
 	"    Type    REG_SZ    NTP\r\n" +
 	"    Empty    REG_SZ    \r\n\r\n" +
+	"\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Config\r\n" +
+	"    AnnounceFlags    REG_DWORD    0xa\r\n\r\n" +
 	"\r\nSERVICE_NAME: w32time \r\n" +
 	"        TYPE               : 20  WIN32_SHARE_PROCESS  \r\n" +
 	"        STATE              : 4  RUNNING \r\n" +
@@ -178,7 +180,8 @@ func TestParseState(t *testing.T) {
 	}
 	want := State{
 		Version: v2022, ProductName: "Windows Server 2022 Datacenter", Service: ServiceRunning, Installed: true,
-		Local: Settings{Type: NTP, Peers: []Peer{{"time.windows.com", 9}}},
+		Local:         Settings{Type: NTP, Peers: []Peer{{"time.windows.com", 9}}},
+		AnnounceFlags: 0xa, HasAnnounceFlags: true,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("2022 state = %+v\nwant %+v", s, want)
@@ -209,6 +212,7 @@ func TestParseState(t *testing.T) {
 
 func TestApplyCommand(t *testing.T) {
 	peers := []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}
+	yes, no := true, false
 	running := func(v Version) State { return State{Version: v, Installed: true, Service: ServiceRunning} }
 	tests := []struct {
 		name  string
@@ -216,16 +220,20 @@ func TestApplyCommand(t *testing.T) {
 		want  Settings
 		steps string // the part before the read-back
 	}{
-		{"2022 AllSync", running(v2022), Settings{AllSync, peers},
+		{"2022 AllSync", running(v2022), Settings{Type: AllSync, Peers: peers},
 			`w32tm /config /syncfromflags:ALL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`},
-		{"2003 AllSync", running(v2003), Settings{AllSync, peers},
+		{"2003 AllSync", running(v2003), Settings{Type: AllSync, Peers: peers},
 			`w32tm /config /syncfromflags:DOMHIER,MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`},
-		{"2008 NoSync", running(v2008), Settings{NoSync, nil}, `w32tm /config /syncfromflags:NO /update`},
-		{"2003 NoSync", running(v2003), Settings{NoSync, nil},
+		{"2008 NoSync", running(v2008), Settings{Type: NoSync}, `w32tm /config /syncfromflags:NO /update`},
+		{"2003 NoSync", running(v2003), Settings{Type: NoSync},
 			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`},
-		{"2003 NTP", running(v2003), Settings{NTP, peers[:1]}, `w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /update`},
-		{"2022 NT5DS", running(v2022), Settings{NT5DS, nil}, `w32tm /config /syncfromflags:DOMHIER /update`},
-		{"stopped", State{Version: v2022, Installed: true, Service: ServiceStopped}, Settings{NT5DS, nil},
+		{"2003 NTP", running(v2003), Settings{Type: NTP, Peers: peers[:1]}, `w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /update`},
+		{"2022 NT5DS", running(v2022), Settings{Type: NT5DS}, `w32tm /config /syncfromflags:DOMHIER /update`},
+		{"2003 reliable", running(v2003), Settings{Type: NTP, Peers: peers[:1], Reliable: &yes},
+			`w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /reliable:YES /update`},
+		{"2003 NoSync not reliable", running(v2003), Settings{Type: NoSync, Reliable: &no},
+			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /reliable:NO /update`},
+		{"stopped", State{Version: v2022, Installed: true, Service: ServiceStopped}, Settings{Type: NT5DS},
 			`net start w32time >nul 2>&1 & w32tm /config /syncfromflags:DOMHIER /update`},
 	}
 	for _, tt := range tests {
@@ -246,11 +254,11 @@ func TestApplyCommand(t *testing.T) {
 		state State
 		want  Settings
 	}{
-		{"bad address", running(v2022), Settings{NTP, []Peer{{"a&calc", 9}}}},
-		{"empty peers", running(v2022), Settings{NTP, []Peer{}}},
-		{"bad type", running(v2022), Settings{"Manual", nil}},
-		{"not installed", State{Version: v2022, Service: ServiceNotInstalled}, Settings{NTP, nil}},
-		{"NT4", State{Version: Version{4, 0, 1381, 0}, Installed: true, Service: ServiceRunning}, Settings{NTP, nil}},
+		{"bad address", running(v2022), Settings{Type: NTP, Peers: []Peer{{"a&calc", 9}}}},
+		{"empty peers", running(v2022), Settings{Type: NTP, Peers: []Peer{}}},
+		{"bad type", running(v2022), Settings{Type: "Manual"}},
+		{"not installed", State{Version: v2022, Service: ServiceNotInstalled}, Settings{Type: NTP}},
+		{"NT4", State{Version: Version{4, 0, 1381, 0}, Installed: true, Service: ServiceRunning}, Settings{Type: NTP}},
 	}
 	for _, tt := range errCases {
 		if _, err := ApplyCommand(tt.state, tt.want); err == nil {
@@ -261,15 +269,23 @@ func TestApplyCommand(t *testing.T) {
 
 func TestMismatch(t *testing.T) {
 	peers := []Peer{{"ntp.nict.jp", 0x9}}
-	s := State{Local: Settings{NTP, []Peer{{"NTP.nict.jp", 0x9}}}}
-	if m := Mismatch(s, Settings{NTP, peers}); m != "" {
+	s := State{Local: Settings{Type: NTP, Peers: []Peer{{"NTP.nict.jp", 0x9}}}}
+	if m := Mismatch(s, Settings{Type: NTP, Peers: peers}); m != "" {
 		t.Errorf("equal by meaning, got %q", m)
 	}
-	if m := Mismatch(s, Settings{NTP, nil}); m != "" {
+	if m := Mismatch(s, Settings{Type: NTP}); m != "" {
 		t.Errorf("unmanaged peers are not compared, got %q", m)
 	}
+	yes := true
+	if m := Mismatch(s, Settings{Type: NTP, Reliable: &yes}); !strings.Contains(m, "reliable") {
+		t.Errorf("reliable mismatch not reported, got %q", m)
+	}
+	s.AnnounceFlags = AnnounceReliable
+	if m := Mismatch(s, Settings{Type: NTP, Reliable: &yes}); m != "" {
+		t.Errorf("reliable host, got %q", m)
+	}
 	s.PolicyType = NT5DS
-	if m := Mismatch(s, Settings{NTP, peers}); !strings.Contains(m, "Group Policy") {
+	if m := Mismatch(s, Settings{Type: NTP, Peers: peers}); !strings.Contains(m, "Group Policy") {
 		t.Errorf("policy override should be named, got %q", m)
 	}
 }
@@ -284,7 +300,7 @@ func BenchmarkParseState(b *testing.B) {
 
 func BenchmarkApplyCommand(b *testing.B) {
 	st := State{Version: v2003, Installed: true, Service: ServiceRunning}
-	want := Settings{AllSync, []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}}
+	want := Settings{Type: AllSync, Peers: []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}}
 	for b.Loop() {
 		if _, err := ApplyCommand(st, want); err != nil {
 			b.Fatal(err)
