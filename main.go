@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/w32time/terraform-provider-windows/internal/provider"
+	"github.com/w32time/terraform-provider-windows/internal/transport"
 )
 
 // address is the provider's source address, declared here once.
@@ -23,10 +24,18 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	pool := transport.NewPool()
+	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool), providerserver.ServeOpts{
 		Address: address,
 		Debug:   debug,
 	})
+	// Serve returns when the CLI stops the plugin. Deleting the shells this
+	// process kept open frees them on the hosts at once; left alone they
+	// would count against the per-user shell quota (MaxShellsPerUser) until
+	// the host's idle timeout, two hours by default.
+	if cerr := pool.Close(); cerr != nil {
+		log.Printf("[WARN] closing WinRM shells: %v", cerr)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

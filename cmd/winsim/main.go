@@ -40,11 +40,13 @@
 //	                       exit code in the X-Exit-Code header. Not printed by --record and not
 //	                       listed by /history (the machine's own history does include it).
 //	GET  /hosts/N/history  the command lines clients ran on host N over WinRM, one per line
+//	GET  /hosts/N/stats    host N's counters as JSON: HTTP requests by action, shells opened and open
 //	GET  /hosts            the host lines printed at start
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: winsim [flags]\n\nServes simulated Windows hosts over WinRM on loopback until interrupted.\n\nFlags:")
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nAdmin API (--control): POST /hosts/N/exec (body: command line), GET /hosts/N/history, GET /hosts")
+		fmt.Fprintln(stderr, "\nAdmin API (--control): POST /hosts/N/exec (body: command line), GET /hosts/N/history, GET /hosts/N/stats, GET /hosts")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -259,6 +261,14 @@ func controlHandler(hosts []*winsim.Host, lines []string) http.Handler {
 		for _, l := range h.Commands() {
 			fmt.Fprintln(w, oneLine(l))
 		}
+	})
+	mux.HandleFunc("GET /hosts/{n}/stats", func(w http.ResponseWriter, r *http.Request) {
+		h := lookup(w, r)
+		if h == nil {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(h.Stats())
 	})
 	mux.HandleFunc("POST /hosts/{n}/exec", func(w http.ResponseWriter, r *http.Request) {
 		h := lookup(w, r)

@@ -36,10 +36,17 @@ const (
 var _ provider.Provider = (*windowsProvider)(nil)
 
 // New returns a constructor of the provider, as providerserver.Serve and the
-// acceptance tests' factories want it.
+// acceptance tests' factories want it. The provider makes its own connection
+// pool and never closes it; see NewWithPool.
 func New(version string) func() provider.Provider {
+	return NewWithPool(version, nil)
+}
+
+// NewWithPool is New with a WinRM connection pool that the caller closes when
+// the plugin stops, which deletes the shells the process opened on its hosts.
+func NewWithPool(version string, pool *transport.Pool) func() provider.Provider {
 	return func() provider.Provider {
-		return &windowsProvider{version: version}
+		return &windowsProvider{version: version, pool: pool}
 	}
 }
 
@@ -214,6 +221,9 @@ func connectionSettings(m providerModel, env func(string) (string, bool)) (trans
 	cfg.TLSServerName, _ = str(m.TLSServerName, "WINDOWS_TLS_SERVER_NAME")
 	cfg.Username, _ = str(m.Username, "WINDOWS_USERNAME")
 	cfg.Password, _ = str(m.Password, "WINDOWS_PASSWORD")
+	// Not a provider argument: it exists only for the benchmarks (scripts/bench.sh), which measure the naive
+	// shell-per-command transport as a baseline in the same run.
+	cfg.FreshShellPerCommand = func(s string, _ bool) bool { return s == "1" || strings.EqualFold(s, "true") }(env("WINDOWS_FRESH_SHELL_PER_COMMAND"))
 	if a, ok := str(m.Auth, "WINDOWS_AUTH"); ok && a != "" {
 		a = strings.ToLower(a)
 		if a != "ntlm" && a != "basic" {
