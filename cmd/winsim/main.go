@@ -36,9 +36,11 @@
 // The admin API (--control, loopback only) changes a host behind the WinRM client's back:
 //
 //	POST /hosts/N/exec     run the request body as a cmd.exe command line on host N (1-based) as
-//	                       an administrator; the response is its stdout then stderr (UTF-8), the
-//	                       exit code in the X-Exit-Code header. Not printed by --record and not
-//	                       listed by /history (the machine's own history does include it).
+//	                       an administrator; the response is its stdout then stderr, as the host
+//	                       writes them for code page 65001 (a ja-JP 2003 host writes code page 932
+//	                       whatever is asked), the exit code in the X-Exit-Code header. Not printed
+//	                       by --record and not listed by /history (the machine's own history does
+//	                       include it).
 //	GET  /hosts/N/history  the command lines clients ran on host N over WinRM, one per line
 //	GET  /hosts/N/stats    host N's counters as JSON: HTTP requests by action, shells opened and open
 //	GET  /hosts            the host lines printed at start

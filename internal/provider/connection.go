@@ -44,7 +44,7 @@ func (d *providerData) client(host string) (*transport.Client, error) {
 // withLogging returns ctx with the WinRM log subsystem and the password masked
 // in every log entry of this request, whatever field or message carries it.
 func (d *providerData) withLogging(ctx context.Context) context.Context {
-	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	ctx = tflog.NewSubsystem(ctx, logSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_WINDOWS_WINRM"))
 	if d.base.Password != "" {
 		ctx = tflog.MaskAllFieldValuesStrings(ctx, d.base.Password)
 		ctx = tflog.MaskMessageStrings(ctx, d.base.Password)

@@ -136,7 +136,7 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	client, err := d.data.client(host)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("host"), "Invalid host", fmt.Sprintf("Cannot connect to %q: %s.", host, err))
+		resp.Diagnostics.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
 		return
 	}
 	st, err := readHost(d.data.withLogging(ctx), client)

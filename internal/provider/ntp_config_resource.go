@@ -371,7 +371,7 @@ func (r *ntpConfigResource) client(host string) (*transport.Client, diag.Diagnos
 	}
 	c, err := r.data.client(host)
 	if err != nil {
-		diags.AddAttributeError(path.Root("host"), "Invalid host", fmt.Sprintf("Cannot connect to %q: %s.", host, err))
+		diags.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
 	}
 	return c, diags
 }
@@ -404,12 +404,6 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 		diags.AddError("Cannot read the time settings of "+host, err.Error())
 		return diags
 	}
-	if wintime.NeedsStart(current) {
-		diags.AddWarning("Windows Time service started on "+host,
-			"The W32Time service was stopped, and w32tm cannot apply settings to a stopped service, so the provider "+
-				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
-				"host will not keep time.")
-	}
 	line, err := wintime.ApplyCommand(current, want)
 	if err != nil {
 		diags.AddError("Cannot configure the time settings of "+host, err.Error())
@@ -437,6 +431,12 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 		diags.AddError("The host does not hold the requested time settings",
 			fmt.Sprintf("After the change, %s reports: %s.", host, m))
 		return diags
+	}
+	if wintime.NeedsStart(current) && got.Service == wintime.ServiceRunning {
+		diags.AddWarning("Windows Time service started on "+host,
+			"The W32Time service was stopped, and w32tm cannot apply settings to a stopped service, so the provider "+
+				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
+				"host will not keep time.")
 	}
 	diags.Append(plan.setFromHost(got)...)
 	plan.ID = types.StringValue(host)

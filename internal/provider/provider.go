@@ -7,6 +7,7 @@ package provider
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"strconv"
@@ -137,7 +138,7 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"encryption over HTTP) or `basic` (must be enabled on the host, and needs HTTPS unless " +
 					"`allow_unencrypted` is set). Environment variable: `WINDOWS_AUTH`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf("ntlm", "basic")},
+				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive("ntlm", "basic")},
 			},
 			"allow_unencrypted": schema.BoolAttribute{
 				MarkdownDescription: "Allow `basic` authentication over plain HTTP, which sends the password and every " +
@@ -168,7 +169,7 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	cfg, host, err := connectionSettings(m, os.LookupEnv)
-	if err != nil {
+	if err != nil && !unknownConnection(m) {
 		resp.Diagnostics.AddAttributeError(err.attr, "Invalid provider configuration", err.msg)
 		return
 	}
@@ -290,8 +291,30 @@ func connectionSettings(m providerModel, env func(string) (string, bool)) (trans
 		return transport.Config{}, "", err
 	} else if ok {
 		cfg.MaxRetries = int(n)
+		if n == 0 {
+			cfg.MaxRetries = -1 // the transport reads 0 as "default" and a negative value as "never"
+		}
 	}
-	return cfg, host, nil
+	return cfg, host, checkConnection(cfg)
+}
+
+// checkConnection refuses, at plan time, settings that cannot work whatever
+// the host: the transport would refuse them only when a resource connects,
+// and blame the host.
+func checkConnection(cfg transport.Config) *configError {
+	switch {
+	case cfg.Username == "":
+		return &configError{path.Root("username"), "No username is set: set username in the provider block or the " +
+			"WINDOWS_USERNAME environment variable to an administrator of the hosts."}
+	case cfg.Auth == "basic" && !cfg.HTTPS && !cfg.AllowUnencrypted:
+		return &configError{path.Root("auth"), "Basic authentication over plain HTTP would send the password and " +
+			"every command in clear text, and Windows refuses it by default. Use https = true, or auth = \"ntlm\" " +
+			"(which encrypts messages over HTTP), or set allow_unencrypted = true if the host allows it."}
+	case strings.TrimSpace(cfg.CACert) != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(cfg.CACert)):
+		return &configError{path.Root("ca_cert"), "ca_cert holds no PEM certificate: give the text of the CA " +
+			"certificate, for example ca_cert = file(\"winrm-ca.pem\")."}
+	}
+	return nil
 }
 
 // unknownConnection reports whether part of the provider block is not known

@@ -144,3 +144,56 @@ func TestProviderSchemaValid(t *testing.T) {
 }
 
 var _ = winhost.Profiles // the simulator's profiles drive the matrix in the acceptance tests
+
+func TestConnectionSettings(t *testing.T) {
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		wantAttr string // "" for success
+		check    func(t *testing.T, cfg transport.Config, host string)
+	}{
+		{"defaults from env", map[string]string{"WINDOWS_HOST": "dc01:5986", "WINDOWS_USERNAME": "admin", "WINDOWS_PASSWORD": "pw"}, "",
+			func(t *testing.T, cfg transport.Config, host string) {
+				if host != "dc01:5986" || cfg.Auth != "ntlm" || cfg.Timeout != 60*time.Second || cfg.MaxRetries != 3 || cfg.Password != "pw" {
+					t.Errorf("cfg = %+v, host %q", cfg, host)
+				}
+			}},
+		{"max_retries 0 disables retries", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_MAX_RETRIES": "0"}, "",
+			func(t *testing.T, cfg transport.Config, _ string) {
+				if cfg.MaxRetries >= 0 {
+					t.Errorf("MaxRetries = %d, want negative (never)", cfg.MaxRetries)
+				}
+			}},
+		{"auth upper case", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "NTLM"}, "", nil},
+		{"bad auth", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "kerberos"}, "auth", nil},
+		{"basic over http", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic"}, "auth", nil},
+		{"basic over http allowed", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic", "WINDOWS_ALLOW_UNENCRYPTED": "true"}, "", nil},
+		{"basic over https", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic", "WINDOWS_HTTPS": "1"}, "", nil},
+		{"no username", map[string]string{}, "username", nil},
+		{"bad ca", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_CA_CERT": "not a pem"}, "ca_cert", nil},
+		{"bad bool", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_HTTPS": "yes please"}, "https", nil},
+		{"bad port", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PORT": "70000"}, "port", nil},
+		{"bad timeout", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_TIMEOUT": "soon"}, "timeout", nil},
+		{"bad host", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_HOST": "dc01&calc"}, "host", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := providerModel{}
+			cfg, host, err := connectionSettings(m, env(tt.vars))
+			switch {
+			case tt.wantAttr == "" && err != nil:
+				t.Fatalf("unexpected error on %s: %s", err.attr, err.msg)
+			case tt.wantAttr != "" && err == nil:
+				t.Fatalf("want an error on %s, got none", tt.wantAttr)
+			case tt.wantAttr != "" && err.attr.String() != tt.wantAttr:
+				t.Fatalf("error on %s (%s), want it on %s", err.attr, err.msg, tt.wantAttr)
+			}
+			if tt.check != nil {
+				tt.check(t, cfg, host)
+			}
+		})
+	}
+}

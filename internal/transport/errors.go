@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -71,6 +72,13 @@ type TLSError struct {
 }
 
 func (e *TLSError) Error() string {
+	var name x509.HostnameError
+	if errors.As(e.Err, &name) {
+		// The certificate is trusted but names another host: the CA is not
+		// the problem, the name is.
+		return fmt.Sprintf("TLS certificate verification failed for %s: %v; set tls_server_name to a name the "+
+			"certificate holds, or connect to the host by that name", e.Host, e.Err)
+	}
 	return fmt.Sprintf("TLS certificate verification failed for %s: %v; set ca_cert to the PEM of the CA "+
 		"that issued the host's certificate, or insecure = true to skip verification", e.Host, e.Err)
 }

@@ -592,6 +592,10 @@ func TestTLSVerification(t *testing.T) {
 		if !errors.Is(err, ErrTLSVerify) {
 			t.Fatalf("err = %v, want TLS verification failure", err)
 		}
+		// The CA is trusted; the advice must be about the name.
+		if !strings.Contains(err.Error(), "tls_server_name") || strings.Contains(err.Error(), "ca_cert") {
+			t.Errorf("err = %v, want advice to set tls_server_name", err)
+		}
 	})
 	t.Run("insecure", func(t *testing.T) {
 		cfg := base

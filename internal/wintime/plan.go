@@ -84,7 +84,7 @@ func ApplyCommand(current State, want Settings) (string, error) {
 		return "", fmt.Errorf("Windows version %s is older than Server 2003 (5.2) and is not supported", current.Version)
 	}
 	if !current.Installed || current.Service == ServiceNotInstalled {
-		return "", errors.New("the Windows Time service (W32Time) is not installed on the host: run `w32tm /register` there, or destroy and recreate the resource with on_destroy = \"reset\"")
+		return "", errors.New("the Windows Time service (W32Time) is not installed on the host: run `w32tm /register` and `net start w32time` on the host, then apply again")
 	}
 	steps, err := configSteps(current.Version, want)
 	if err != nil {
