@@ -1,0 +1,21 @@
+# Read a host's time settings without managing them.
+data "windows_ntp_config" "dc02" {
+  host = "dc02.example.com"
+
+  lifecycle {
+    postcondition {
+      condition     = self.service_state == "running"
+      error_message = "The Windows Time service is not running on dc02."
+    }
+  }
+}
+
+output "dc02_time_source" {
+  value = {
+    os          = data.windows_ntp_config.dc02.os_name # "Windows Server 2019"
+    type        = data.windows_ntp_config.dc02.type    # "NT5DS"
+    peers       = data.windows_ntp_config.dc02.ntp_servers[*].address
+    reliable    = data.windows_ntp_config.dc02.reliable     # false
+    from_policy = data.windows_ntp_config.dc02.group_policy # true when a GPO sets Type or NtpServer
+  }
+}

@@ -1,0 +1,6 @@
+# The ID is the host, written exactly as in the resource's `host` argument
+# (with its port, if it has one).
+import {
+  to = windows_ntp_config.app01
+  id = "app01.example.com"
+}
