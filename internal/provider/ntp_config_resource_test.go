@@ -104,7 +104,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 					allSync, noSync = "/syncfromflags:DOMHIER,MANUAL ", `/v Type /t REG_SZ /d NoSync /f`
 				}
 				resource.ParallelTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: testProviderFactories,
+					ProtoV6ProviderFactories: testFactories(t),
 					Steps: []resource.TestStep{
 						{
 							Config: ntpConfig(tg, "AllSync", twoPeers, "  reliable = true"),
@@ -195,7 +195,7 @@ func TestAccNTPConfig_drift(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p})
 			cfg := ntpConfig(tg, "NTP", twoPeers, "")
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
+				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{
 					{Config: cfg},
 					{
@@ -252,7 +252,7 @@ func TestAccNTPConfig_resetOnDestroy(t *testing.T) {
 		t.Run(fmt.Sprintf("%s-%s", tc.profile, tc.role), func(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: tc.profile, Role: tc.role})
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
+				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config: ntpConfig(tg, "NoSync", "", `  on_destroy = "reset"`),
 					Check:  checkRegistry(tg, "Type", "NoSync"),
@@ -278,7 +278,7 @@ func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
 	needSim(t)
 	tg := newTarget(t, winsim.Options{Profile: "2016"})
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
+		ProtoV6ProviderFactories: testFactories(t),
 		Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			checkRegistry(tg, "Type", "NoSync"),
@@ -293,7 +293,7 @@ func TestAccNTPConfig_japanese2003(t *testing.T) {
 	needSim(t)
 	tg := newTarget(t, winsim.Options{Profile: "2003", Locale: winhost.JaJP})
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
+		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
 				Config: ntpConfig(tg, "AllSync", twoPeers, ""),
@@ -326,7 +326,7 @@ func TestAccNTPConfig_stoppedService(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p})
 			tg.sim.Machine().SetServiceRunning(false)
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
+				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config: ntpConfig(tg, "NTP", twoPeers, ""),
 					Check: resource.ComposeAggregateTestCheckFunc(
@@ -352,7 +352,7 @@ func TestAccNTPConfig_groupPolicy(t *testing.T) {
 	tg := newTarget(t, winsim.Options{Profile: "2019", Role: winhost.Member})
 	tg.sim.Machine().SetString(`HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`, "Type", "NT5DS")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
+		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config:      ntpConfig(tg, "NTP", twoPeers, ""),
 			ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
@@ -399,7 +399,7 @@ resource "windows_ntp_config" "default_host" {
 	// (its state shim refuses string keys), so the fleet is built with count
 	// here; examples/fleet shows the for_each form, validated by the CLI.
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
+		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -470,7 +470,7 @@ host = "dc01;calc"`, `Invalid host`},
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
+				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config:      provider + "resource \"windows_ntp_config\" \"test\" {\n" + tt.body + "\n}\n",
 					PlanOnly:    true,
@@ -487,7 +487,7 @@ func TestAccNTPConfigDataSource(t *testing.T) {
 	tg := newTarget(t, winsim.Options{Profile: "2003", Role: winhost.Member})
 	tg.sim.Machine().SetString(`HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`, "NtpServer", "ntp.nict.jp,0x9")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
+		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: tg.provider + fmt.Sprintf(`
 data "windows_ntp_config" "test" {

@@ -16,12 +16,19 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
 )
 
-// testProviderFactories serve the provider in-process to the CLI under test.
-// Each call builds a new provider, so tests running in parallel share nothing.
-var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"windows": func() (tfprotov6.ProviderServer, error) {
-		return providerserver.NewProtocol6WithError(New("test")())()
-	},
+// testFactories serve the provider in-process to the CLI under test. Every
+// CLI command of one test gets a new provider sharing one connection pool,
+// which is closed when the test ends: shells are reused across the steps, as
+// in a long provider process, and none is left open on the host (a real host
+// allows 30 per user and keeps them two hours).
+func testFactories(t *testing.T) map[string]func() (tfprotov6.ProviderServer, error) {
+	pool := transport.NewPool()
+	t.Cleanup(func() { _ = pool.Close() })
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"windows": func() (tfprotov6.ProviderServer, error) {
+			return providerserver.NewProtocol6WithError(NewWithPool("test", pool)())()
+		},
+	}
 }
 
 const (
@@ -125,7 +132,7 @@ func (tg *target) ranContaining(s string) bool {
 func TestProviderSchemaValid(t *testing.T) {
 	// The framework validates the schemas when the server starts answering;
 	// GetProviderSchema fails on an invalid one.
-	srv, err := testProviderFactories["windows"]()
+	srv, err := testFactories(t)["windows"]()
 	if err != nil {
 		t.Fatal(err)
 	}

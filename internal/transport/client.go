@@ -327,6 +327,9 @@ func (r *run) do(ctx context.Context) (Result, error) {
 			}
 			return res, err
 		}
+		if r.c.n.FreshShellPerCommand {
+			healthy = false // the baseline never reuses a shell: release deletes it
+		}
 		r.release(ctx, sh, healthy)
 		return res, err
 	}

@@ -51,6 +51,13 @@ type Config struct {
 	// failure. Default 3; a negative value disables retries.
 	MaxRetries int
 
+	// FreshShellPerCommand opens a new shell for every command and deletes it
+	// afterwards, as masterzen/winrm's RunWithContext does: five SOAP requests
+	// (Create, Command, Receive, Signal, Delete) per command instead of three.
+	// It exists only so that benchmarks can measure that naive baseline in the
+	// same run as the default, which keeps shells open and reuses them.
+	FreshShellPerCommand bool
+
 	// Log, when set, receives debug events. It is never given the password.
 	Log func(ctx context.Context, msg string, fields map[string]any)
 }
@@ -163,6 +170,7 @@ func (n *normalized) key() string {
 	for _, s := range []string{
 		n.url, n.Username, n.Auth, strconv.FormatBool(n.AllowUnencrypted),
 		strconv.FormatBool(n.Insecure), n.CACert, n.TLSServerName, n.Password,
+		strconv.FormatBool(n.FreshShellPerCommand),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})

@@ -1,0 +1,238 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
+)
+
+func TestWavesAndIdealBound(t *testing.T) {
+	tests := []struct {
+		hosts, par, waves int
+		zero, lat, ideal  time.Duration
+	}{
+		{1, 10, 1, time.Second, 20 * time.Millisecond, time.Second + 60*time.Millisecond},
+		{10, 10, 1, time.Second, 20 * time.Millisecond, time.Second + 60*time.Millisecond},
+		{11, 10, 2, time.Second, 20 * time.Millisecond, time.Second + 120*time.Millisecond},
+		{100, 10, 10, 2 * time.Second, 20 * time.Millisecond, 2*time.Second + 600*time.Millisecond},
+		{100, 10, 10, 2 * time.Second, 0, 2 * time.Second},
+		{5, 0, 5, 0, time.Millisecond, 15 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := Waves(tt.hosts, tt.par); got != tt.waves {
+			t.Errorf("Waves(%d, %d) = %d, want %d", tt.hosts, tt.par, got, tt.waves)
+		}
+		if got := IdealBound(tt.zero, tt.hosts, tt.par, tt.lat); got != tt.ideal {
+			t.Errorf("IdealBound(%s, %d, %d, %s) = %s, want %s", tt.zero, tt.hosts, tt.par, tt.lat, got, tt.ideal)
+		}
+	}
+}
+
+// sample is a refresh of n hosts by the reused transport: one handshake of
+// three legs, one Create and one Delete per host, three requests per command.
+func sample(wall time.Duration, n int, mode Mode) Sample {
+	c := Counts{Auth: 3 * n, Command: n, Receive: n, Signal: n, ShellsOpened: n}
+	c.Create, c.Delete = n, n
+	c.HTTP = c.Auth + c.Create + c.Command + c.Receive + c.Signal + c.Delete
+	return Sample{Wall: wall, Counts: c, PeakRSS: 30 << 20}
+}
+
+func TestCaseFigures(t *testing.T) {
+	c := &Case{Op: OpRefresh, Hosts: 10, Mode: Reused, Parallelism: 10, Samples: []Sample{
+		sample(300*time.Millisecond, 10, Reused), sample(100*time.Millisecond, 10, Reused), sample(200*time.Millisecond, 10, Reused),
+	}}
+	if got := c.Wall(); got != 200*time.Millisecond {
+		t.Errorf("median of 300, 100, 200 ms = %s", got)
+	}
+	if got := c.RequestsPerOp(); got != 8 {
+		t.Errorf("RequestsPerOp = %v, want 8", got)
+	}
+	if got := c.WarmupPerOp(); got != 5 {
+		t.Errorf("WarmupPerOp = %v, want 5 (3 legs, Create, Delete)", got)
+	}
+	if got := c.SteadyRequestsPerOp(); got != 3 {
+		t.Errorf("SteadyRequestsPerOp = %v, want 3", got)
+	}
+	c.Mode = FreshShell
+	if got := c.SteadyRequestsPerOp(); got != 5 {
+		t.Errorf("fresh-shell SteadyRequestsPerOp = %v, want 5 (its Create and Delete are per command)", got)
+	}
+	c.Samples = c.Samples[:2]
+	if got := c.Wall(); got != 200*time.Millisecond {
+		t.Errorf("median of 300, 100 ms = %s", got)
+	}
+}
+
+func TestReportRowsAndTargets(t *testing.T) {
+	mk := func(lat time.Duration, mode Mode, wall time.Duration) *Case {
+		return &Case{Op: OpRefresh, Hosts: 100, Latency: lat, Mode: mode, Parallelism: 10,
+			Samples: []Sample{sample(wall, 100, mode)}}
+	}
+	r := &Report{
+		Machine: Machine{CPU: "Test CPU", Cores: "2", Go: "go1.x", CLI: "Terraform v9", Date: "today"},
+		Cases: []*Case{
+			mk(0, Reused, time.Second), mk(0, FreshShell, 2*time.Second),
+			mk(20*time.Millisecond, Reused, 2*time.Second), mk(20*time.Millisecond, FreshShell, 4*time.Second),
+		},
+	}
+	rows := r.Rows()
+	if rows[2].VsBaseline != 0.5 {
+		t.Errorf("vs baseline = %v, want 0.5", rows[2].VsBaseline)
+	}
+	// ideal = 1s + 10 waves x 3 x 20ms = 1.6s
+	if rows[2].Ideal != 1600*time.Millisecond || rows[2].VsIdeal != 1.25 {
+		t.Errorf("ideal = %s (x%v), want 1.6s (x1.25)", rows[2].Ideal, rows[2].VsIdeal)
+	}
+	targets := r.Targets()
+	byWhat := map[string]Target{}
+	for _, tg := range targets {
+		byWhat[tg.What] = tg
+	}
+	if tg := byWhat["100-host refresh at 20 ms vs its ideal bound"]; !tg.Known || !tg.Met {
+		t.Errorf("1.25x should meet the 1.5x target: %+v", tg)
+	}
+	if tg := byWhat["HTTP requests per refresh, shell open"]; !tg.Known || !tg.Met {
+		t.Errorf("3 requests should meet the refresh target: %+v", tg)
+	}
+	if tg := byWhat["HTTP requests per apply, read-back included, shell open"]; tg.Known {
+		t.Errorf("no apply case was run, yet: %+v", tg)
+	}
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Test CPU", "Terraform v9", "| refresh | 100 | 20ms | reused |", "0.50x", "1.25x", "not measured", "10 (its default, passed explicitly)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Counts.Add reads the simulator's counters.
+func TestCountsFromSimulator(t *testing.T) {
+	h, err := winsim.Start("127.0.0.1:0", winsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var c Counts
+	c.Add(h.Stats())
+	if c != (Counts{}) {
+		t.Errorf("a fresh host counts %+v", c)
+	}
+}
+
+// readOutput is the provider's read command as a host of profile p answers it.
+func readOutput(b *testing.B, p winhost.Profile, loc winhost.Locale) string {
+	h, err := winhost.New(winhost.Config{Profile: p, Locale: loc, Role: winhost.Member})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := h.Exec(context.Background(), wintime.ReadCommand(), 65001)
+	if res.ExitCode != 0 {
+		b.Fatalf("read on %s: exit %d", p, res.ExitCode)
+	}
+	return string(res.Stdout)
+}
+
+// BenchmarkParseRegQuery parses `reg query` output in both formats: REG.EXE
+// 3.0 of Server 2003 (header line, tab separators) and the 2008+ layout.
+func BenchmarkParseRegQuery(b *testing.B) {
+	for _, p := range []winhost.Profile{"2003", "2022"} {
+		b.Run(string(p), func(b *testing.B) {
+			out := readOutput(b, p, winhost.EnUS)
+			b.SetBytes(int64(len(out)))
+			for b.Loop() {
+				if k := wintime.LookupKey(wintime.ParseRegQuery(out), wintime.ParametersKey); k == nil {
+					b.Fatal("no Parameters key")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseStateHost parses a whole read-back of real simulated hosts,
+// the Japanese 2003 one (code page 932 output) included.
+func BenchmarkParseStateHost(b *testing.B) {
+	for _, c := range []struct {
+		p   winhost.Profile
+		loc winhost.Locale
+	}{{"2003", winhost.EnUS}, {"2003", winhost.JaJP}, {"2022", winhost.EnUS}} {
+		b.Run(string(c.p)+"-"+string(c.loc), func(b *testing.B) {
+			out := readOutput(b, c.p, c.loc)
+			b.SetBytes(int64(len(out)))
+			for b.Loop() {
+				if _, err := wintime.ParseState(out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkApplyCommandPlans plans every type on 2003 and 2022 with two peers.
+func BenchmarkApplyCommandPlans(b *testing.B) {
+	peers := []wintime.Peer{{Address: "ntp.nict.jp", Flags: 0x9}, {Address: "time.windows.com", Flags: 0xa}}
+	for _, v := range []wintime.Version{{Major: 5, Minor: 2, Build: 3790}, {Major: 10, Build: 20348, Revision: 587}} {
+		st := wintime.State{Version: v, Installed: true, Service: wintime.ServiceRunning}
+		b.Run(v.String(), func(b *testing.B) {
+			for b.Loop() {
+				for _, typ := range wintime.Types {
+					if _, err := wintime.ApplyCommand(st, wintime.Settings{Type: typ, Peers: peers}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestGoBenchMetric(t *testing.T) {
+	out := "BenchmarkRunFreshShell/ntlm-sealed/5ms-2   \t      10\t 109953668 ns/op\t        20.00 http-req/op\t         1.000 shells/op\n" +
+		"BenchmarkRunReusedShell/ntlm-sealed/5ms-2 \t      72\t  17272864 ns/op\t         3.000 http-req/op\n"
+	for _, tt := range []struct {
+		name, unit string
+		want       float64
+		ok         bool
+	}{
+		{"BenchmarkRunFreshShell/ntlm-sealed/5ms", "http-req/op", 20, true},
+		{"BenchmarkRunFreshShell/ntlm-sealed/5ms", "ns/op", 109953668, true},
+		{"BenchmarkRunReusedShell/ntlm-sealed/5ms", "http-req/op", 3, true},
+		{"BenchmarkRunReusedShell/ntlm-sealed/5ms", "shells/op", 0, false},
+		{"BenchmarkNone", "ns/op", 0, false},
+	} {
+		got, ok := goBenchMetric(out, tt.name, tt.unit)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("goBenchMetric(%s, %s) = %v, %v; want %v, %v", tt.name, tt.unit, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// The analysis explains a missed 1.5x target with the request model.
+func TestAnalysis(t *testing.T) {
+	mk := func(op Op, lat time.Duration, mode Mode, wall time.Duration) *Case {
+		return &Case{Op: op, Hosts: 100, Latency: lat, Mode: mode, Parallelism: 10, Samples: []Sample{sample(wall, 100, mode)}}
+	}
+	r := &Report{Cases: []*Case{
+		mk(OpRefresh, 0, Reused, 600*time.Millisecond), mk(OpRefresh, 0, FreshShell, 600*time.Millisecond),
+		mk(OpApply, 0, Reused, time.Second), mk(OpApply, 0, FreshShell, time.Second),
+		mk(OpRefresh, 20*time.Millisecond, Reused, 2*time.Second), mk(OpRefresh, 20*time.Millisecond, FreshShell, 2*time.Second),
+		mk(OpApply, 20*time.Millisecond, Reused, 2*time.Second), mk(OpApply, 20*time.Millisecond, FreshShell, 2*time.Second),
+	}}
+	// critical path: 8 requests - 1 Delete = 7; model 600ms + 10 x 7 x 20ms + 20ms = 2.02s.
+	if m, ok := r.Model(r.Cases[4]); !ok || m != 2020*time.Millisecond {
+		t.Errorf("Model = %s, %v; want 2.02s", m, ok)
+	}
+	a := r.Analysis()
+	for _, want := range []string{"100-host refresh at 20ms", "outside the 1.5x target", "waits for 7 round trips", "gives 2.02s", "gives 1.62s", "at least 1.04s"} {
+		if !strings.Contains(a, want) {
+			t.Errorf("analysis lacks %q:\n%s", want, a)
+		}
+	}
+}

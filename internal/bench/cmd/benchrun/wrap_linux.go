@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// wrap runs the provider at target as a child with this process's arguments
+// and standard streams, so that the CLI's plugin handshake reaches it as if
+// the CLI had started it, and writes the child's peak resident set in bytes
+// to a file in rssDir. It returns the child's exit code.
+func wrap(target, rssDir string) int {
+	// Pdeathsig is tied to the thread that started the child: keep it alive,
+	// so that the provider dies with this wrapper if the CLI kills it.
+	runtime.LockOSThread()
+	// The provider built by bench.sh, with the CLI's own arguments. No
+	// context: the child ends when the CLI stops it, or with this process.
+	cmd := exec.CommandContext(context.Background(), target, os.Args[1:]...) //nolint:gosec // G204: see above
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, wrapEnv+"=") && !strings.HasPrefix(kv, rssDirEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun wrapper:", err)
+		return 1
+	}
+	go func() {
+		for s := range sigs {
+			_ = cmd.Process.Signal(s)
+		}
+	}()
+	err := cmd.Wait()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+		if code < 0 {
+			code = 1
+		}
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun wrapper:", err)
+		code = 1
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && rssDir != "" {
+		// Linux reports ru_maxrss in KiB.
+		name := filepath.Join(rssDir, strconv.Itoa(cmd.ProcessState.Pid()))
+		_ = os.WriteFile(name, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)+"\n"), 0o600) //nolint:gosec // G703: a directory benchrun made, a numeric name
+	}
+	return code
+}
