@@ -176,7 +176,7 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 	} else {
 		_, portStr, err := net.SplitHostPort(c.listen)
 		if err != nil {
-			return fmt.Errorf("--listen: %v", err)
+			return fmt.Errorf("--listen: %w", err)
 		}
 		port, err := strconv.Atoi(portStr)
 		if err != nil || port < 0 || port > 65535 {
@@ -224,7 +224,7 @@ func oneLine(s string) string {
 func startControl(addr string, hosts []*winsim.Host, lines []string) (*http.Server, string, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, "", fmt.Errorf("--control: %v", err)
+		return nil, "", fmt.Errorf("--control: %w", err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, "", fmt.Errorf("--control must be a loopback address, not %q", host)

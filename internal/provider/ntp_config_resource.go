@@ -462,9 +462,9 @@ func hostMessage(res transport.Result) string {
 	if msg == "" {
 		return "(no output)"
 	}
-	const max = 2000
-	if len(msg) > max {
-		msg = msg[:max] + "..."
+	const limit = 2000
+	if len(msg) > limit {
+		msg = strings.ToValidUTF8(msg[:limit], "") + "..."
 	}
 	return msg
 }

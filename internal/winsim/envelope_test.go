@@ -2,6 +2,7 @@ package winsim
 
 import (
 	"encoding/xml"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,8 +144,8 @@ func TestParseEnvelopeRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseEnvelope([]byte(tt.body))
-			pe, ok := err.(*parseError)
-			if !ok || pe.kind != tt.want {
+			var pe *parseError
+			if !errors.As(err, &pe) || pe.kind != tt.want {
 				t.Fatalf("err = %v, want kind %d", err, tt.want)
 			}
 		})
@@ -217,7 +218,8 @@ func FuzzEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := parseEnvelope(data)
 		if err != nil {
-			if _, ok := err.(*parseError); !ok {
+			var pe *parseError
+			if !errors.As(err, &pe) {
 				t.Fatalf("error of type %T", err)
 			}
 			return

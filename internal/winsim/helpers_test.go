@@ -1,7 +1,6 @@
 package winsim
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -157,5 +156,3 @@ func faultSubcode(body string) string {
 	v, _, _ := strings.Cut(rest, `<`)
 	return v
 }
-
-func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }

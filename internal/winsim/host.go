@@ -141,15 +141,19 @@ func Start(addr string, opts Options) (*Host, error) {
 	var cert *tls.Certificate
 	var pem []byte
 	if opts.HTTPS {
-		ip := ln.Addr().(*net.TCPAddr).IP
-		c, p, err := selfSignedCert(opts.Hostname, []net.IP{ip})
+		a, err := tcpAddr(ln)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		c, p, err := selfSignedCert(opts.Hostname, []net.IP{a.IP})
 		if err != nil {
 			ln.Close()
 			return nil, err
 		}
 		cert, pem = c, p
 		if opts.CertFile != "" {
-			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil {
+			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil { //nolint:gosec // public certificate: clients must read it
 				ln.Close()
 				return nil, err
 			}
@@ -187,7 +191,12 @@ func StartN(n int, port int, opts Options) ([]*Host, error) {
 	if opts.HTTPS {
 		ips := make([]net.IP, 0, n)
 		for _, ln := range lns {
-			ips = append(ips, ln.Addr().(*net.TCPAddr).IP)
+			a, err := tcpAddr(ln)
+			if err != nil {
+				closeAll(lns)
+				return nil, err
+			}
+			ips = append(ips, a.IP)
 		}
 		c, p, err := selfSignedCert("", ips)
 		if err != nil {
@@ -196,7 +205,7 @@ func StartN(n int, port int, opts Options) ([]*Host, error) {
 		}
 		cert, pem = c, p
 		if opts.CertFile != "" {
-			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil {
+			if err := os.WriteFile(opts.CertFile, pem, 0o644); err != nil { //nolint:gosec // public certificate: clients must read it
 				closeAll(lns)
 				return nil, err
 			}
@@ -223,6 +232,15 @@ func StartN(n int, port int, opts Options) ([]*Host, error) {
 	return hosts, nil
 }
 
+// tcpAddr returns a TCP listener's address; net.Listen("tcp", …) always gives one.
+func tcpAddr(ln net.Listener) (*net.TCPAddr, error) {
+	a, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return nil, fmt.Errorf("winsim: listener address %v is not TCP", ln.Addr())
+	}
+	return a, nil
+}
+
 func closeAll(lns []net.Listener) {
 	for _, ln := range lns {
 		ln.Close()
@@ -240,16 +258,26 @@ func listenLoopbacks(n, port int) ([]net.Listener, error) {
 			closeAll(lns)
 			return nil, err
 		}
-		if port == 0 {
-			port = ln.Addr().(*net.TCPAddr).Port
-		}
 		lns = append(lns, ln)
+		if port == 0 {
+			a, err := tcpAddr(ln)
+			if err != nil {
+				closeAll(lns)
+				return nil, err
+			}
+			port = a.Port
+		}
 	}
 	return lns, nil
 }
 
 // serve builds the host around an open listener; it owns ln from here on.
 func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem []byte) (*Host, error) {
+	a, err := tcpAddr(ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	if opts.Username == "" {
 		opts.Username = defaultUsername
 	}
@@ -311,7 +339,7 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 	}
 	h.ln = ln
 	h.addr = ln.Addr().String()
-	h.ip = ln.Addr().(*net.TCPAddr).IP.String()
+	h.ip = a.IP.String()
 	h.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -3,6 +3,7 @@ package winsim
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -26,7 +27,7 @@ func skeleton(t *testing.T, body string) []string {
 	var path []string
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -54,7 +54,7 @@ type reply struct {
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
 			// A bug, not bad input: answer like an internal failure rather than dropping the process.
@@ -161,8 +161,8 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := parseEnvelope(body)
 	if err != nil {
 		h.count("Other")
-		pe, ok := err.(*parseError)
-		if !ok {
+		var pe *parseError
+		if !errors.As(err, &pe) {
 			pe = &parseError{kind: faultSchema}
 		}
 		h.write(w, sealer, lang, reply{http.StatusInternalServerError, faultBody(pe.kind, lang, pe.messageID, h.ip, "")})

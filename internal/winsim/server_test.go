@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
+
 	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
 )
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,10 +192,8 @@ func buildAuthenticate(flags uint32, lm, nt []byte, domain, user string, encKey 
 		off += len(p)
 	}
 	binary.LittleEndian.PutUint32(msg[60:], flags)
-	for _, p := range [][]byte{lm, nt, d, u, w, encKey} {
-		msg = append(msg, p...)
-	}
-	return msg
+	// The fixed 88-byte header, then the payloads in the order of their fields.
+	return slices.Concat(msg, lm, nt, d, u, w, encKey)
 }
 
 func mustHex(s string) []byte {

@@ -67,8 +67,10 @@ func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	}
 	cfg.set("MinPollInterval", dword(minPoll))
 	cfg.set("MaxPollInterval", dword(maxPoll))
-	phase := uint32(54000)
+	var phase uint32
 	switch role {
+	case Standalone:
+		phase = 54000
 	case Member:
 		phase = 0xFFFFFFFF
 	case DomainController:

@@ -203,6 +203,8 @@ func (h *Host) ServiceState() string {
 		return "RUNNING"
 	case svcStopped:
 		return "STOPPED"
+	case svcNotInstalled:
+		return "NOT_INSTALLED"
 	}
 	return "NOT_INSTALLED"
 }

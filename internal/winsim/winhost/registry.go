@@ -96,8 +96,8 @@ func (r *registry) ensure(path string) *regKey {
 	}
 	parts := strings.Split(c, `\`)
 	var k *regKey
-	cur := ""
 	for i, s := range parts {
+		var cur string
 		if i == 0 {
 			cur = s
 		} else {
@@ -186,7 +186,6 @@ func (r *registry) setValue(path, name string, v Value) {
 	}
 }
 
-func sz(s string) Value         { return Value{Type: "REG_SZ", Str: s} }
-func expandSz(s string) Value   { return Value{Type: "REG_EXPAND_SZ", Str: s} }
-func dword(n uint32) Value      { return Value{Type: "REG_DWORD", Num: uint64(n)} }
-func multiSz(s ...string) Value { return Value{Type: "REG_MULTI_SZ", Multi: s} }
+func sz(s string) Value       { return Value{Type: "REG_SZ", Str: s} }
+func expandSz(s string) Value { return Value{Type: "REG_EXPAND_SZ", Str: s} }
+func dword(n uint32) Value    { return Value{Type: "REG_DWORD", Num: uint64(n)} }

@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// streams are where a command's handles 1 and 2 go.
+// streams are where a command's handles 1 and 2 go. Every writer is in memory (a bytes.Buffer,
+// a fileWriter or io.Discard), so writes cannot fail and their errors are ignored.
 type streams struct{ out, err io.Writer }
 
 // shell is one cmd.exe process running one command line. Host.mu is held while it runs.
@@ -220,13 +221,13 @@ type proc struct {
 
 func (x *proc) outln(s ...string) {
 	for _, l := range s {
-		io.WriteString(x.out, l+"\r\n")
+		_, _ = io.WriteString(x.out, l+"\r\n") // in-memory stream: cannot fail
 	}
 }
 
 func (x *proc) errln(s ...string) {
 	for _, l := range s {
-		io.WriteString(x.err, l+"\r\n")
+		_, _ = io.WriteString(x.err, l+"\r\n")
 	}
 }
 
@@ -394,13 +395,12 @@ func progCmd(x *proc) int {
 		}
 		i := strings.IndexAny(rest, " \t")
 		if i < 0 {
-			rest = ""
 			break
 		}
 		rest = rest[i:]
 	}
 	// An interactive cmd.exe reads standard input, which is empty here: banner, prompt, exit.
 	x.outln(x.h.pi.ver, "(c) Microsoft Corporation. All rights reserved.", "")
-	io.WriteString(x.out, x.h.pi.userProfile+">")
+	_, _ = io.WriteString(x.out, x.h.pi.userProfile+">")
 	return 0
 }

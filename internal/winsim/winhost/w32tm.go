@@ -214,6 +214,8 @@ func (x *proc) serviceReady() (uint32, bool) {
 		return hrServiceNotExist, false
 	case svcStopped:
 		return hrServiceNotActive, false
+	case svcRunning:
+		return 0, true
 	}
 	return 0, true
 }
