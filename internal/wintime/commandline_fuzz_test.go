@@ -234,61 +234,7 @@ func splitCommand(text string) (string, []string) {
 	if i < 0 {
 		return text, nil
 	}
-	return text[:i], argv(text[i:])
-}
-
-// argv follows the C runtime's rules: whitespace separates arguments outside
-// quotes; quotes group and are removed; 2n backslashes before a quote give n,
-// 2n+1 give n and a literal quote; "" inside quotes is a quote.
-func argv(s string) []string {
-	var args []string
-	i := 0
-	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i >= len(s) {
-			return args
-		}
-		var b strings.Builder
-		inQ := false
-		for i < len(s) {
-			c := s[i]
-			if c == '\\' {
-				n := 0
-				for i < len(s) && s[i] == '\\' {
-					n++
-					i++
-				}
-				if i < len(s) && s[i] == '"' {
-					b.WriteString(strings.Repeat(`\`, n/2))
-					if n%2 == 1 {
-						b.WriteByte('"')
-						i++
-					}
-				} else {
-					b.WriteString(strings.Repeat(`\`, n))
-				}
-				continue
-			}
-			if c == '"' {
-				if inQ && i+1 < len(s) && s[i+1] == '"' {
-					b.WriteByte('"')
-					i += 2
-					continue
-				}
-				inQ = !inQ
-				i++
-				continue
-			}
-			if !inQ && (c == ' ' || c == '\t') {
-				break
-			}
-			b.WriteByte(c)
-			i++
-		}
-		args = append(args, b.String())
-	}
+	return text[:i], winhost.SplitArgs(text[i:])
 }
 
 // expected is the list of commands the apply line must run, built from the

@@ -401,10 +401,10 @@ func splitCommand(text string) (name, rest string) {
 	return text[i:j], text[j:]
 }
 
-// splitArgs splits a program's command line into arguments the way the Microsoft C runtime does for
+// SplitArgs splits a program's command line into arguments the way the Microsoft C runtime does for
 // argv: whitespace separates arguments outside quotes, quotes group and are removed, 2n backslashes
 // before a quote give n backslashes, 2n+1 give n and a literal quote, and "" inside quotes is a quote.
-func splitArgs(s string) []string {
+func SplitArgs(s string) []string {
 	var args []string
 	i := 0
 	for {

@@ -135,8 +135,8 @@ func TestSplitArgs(t *testing.T) {
 		{`"unterminated arg`, []string{"unterminated arg"}},
 	}
 	for _, tt := range tests {
-		if got := splitArgs(tt.in); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("splitArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := SplitArgs(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SplitArgs(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -170,6 +170,6 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) not deterministic", s)
 		}
 		_ = Expand(s, func(string) (string, bool) { return "%X%", true })
-		_ = splitArgs(s)
+		_ = SplitArgs(s)
 	})
 }

@@ -310,7 +310,7 @@ func (sh *shell) simple(text string, st streams) bool {
 		sh.errorlevel = exitNotRecognized
 		return false
 	}
-	x.args = splitArgs(rest)
+	x.args = SplitArgs(rest)
 	code := prog(x)
 	sh.errorlevel = code
 	return code == 0
@@ -344,7 +344,7 @@ func (x *proc) echo(rest string, dotted bool) {
 // exit handles "exit [/b] [code]": it ends the command line with that code, or with the current
 // ERRORLEVEL when none is given.
 func (x *proc) exit() bool {
-	args := splitArgs(x.raw)
+	args := SplitArgs(x.raw)
 	if len(args) > 0 && strings.EqualFold(args[0], "/b") {
 		args = args[1:]
 	}
