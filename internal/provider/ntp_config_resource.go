@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
@@ -260,31 +261,27 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 }
 
 func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.apply(ctx, &plan, config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
+}
+
+// write is Create and Update: both make the host hold the plan.
+func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Config, state *tfsdk.State) diag.Diagnostics {
 	var plan, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags := p.Get(ctx, &plan)
+	diags.Append(c.Get(ctx, &config)...)
+	if diags.HasError() {
+		return diags
 	}
-	resp.Diagnostics.Append(r.apply(ctx, &plan, config)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags.Append(r.apply(ctx, &plan, config)...)
+	if diags.HasError() {
+		return diags
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	diags.Append(state.Set(ctx, &plan)...)
+	return diags
 }
 
 func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
