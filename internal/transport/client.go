@@ -4,8 +4,10 @@
 // It builds and parses the WS-Management messages with
 // github.com/masterzen/winrm but runs its own command loop: shells are kept
 // open and reused (a command then costs three HTTP requests: Command, Receive,
-// Signal), SOAP faults are detected whatever the HTTP status, every command
-// runs under a deadline, and transient failures are retried with backoff.
+// Signal, and Run waits for the first two only: the Signal that releases a
+// finished command is sent in the background), SOAP faults are detected
+// whatever the HTTP status, every command runs under a deadline, and transient
+// failures are retried with backoff.
 // Authentication is NTLM (sealed messages over HTTP, plain inside TLS over
 // HTTPS) or Basic (HTTPS, or HTTP when explicitly allowed).
 package transport
@@ -43,6 +45,15 @@ type core struct {
 	wire      wire
 	shells    *shellPool
 	closeOnce sync.Once
+
+	// signals tracks the background Signals of finished commands (see
+	// signalLater); close waits for them. bgCancel ends them when close's
+	// time is up. closing, under mu, stops new ones once close has begun.
+	mu       sync.Mutex
+	closing  bool
+	signals  sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 const (
@@ -58,6 +69,12 @@ const (
 	maxCleanup = 2 * time.Second
 )
 
+// closeBudget bounds Close: the Deletes of idle shells and the wait for
+// background Signals, which are abandoned when it runs out (a shell whose
+// Signal ends during Close is deleted too, within the same budget). Tests
+// lower it.
+var closeBudget = 5 * time.Second
+
 // New validates cfg and returns a Client. It does not touch the network.
 func New(cfg Config) (*Client, error) {
 	n, err := normalize(cfg)
@@ -68,7 +85,9 @@ func New(cfg Config) (*Client, error) {
 }
 
 func newCore(n *normalized) *core {
-	return &core{n: n, wire: newWire(n), shells: newShellPool()}
+	c := &core{n: n, wire: newWire(n), shells: newShellPool()}
+	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
+	return c
 }
 
 func newClient(c *core, n *normalized, pooled bool) *Client {
@@ -78,9 +97,10 @@ func newClient(c *core, n *normalized, pooled bool) *Client {
 // Endpoint returns the WS-Management URL, e.g. "https://10.0.0.5:5986/wsman".
 func (c *Client) Endpoint() string { return c.core.n.url }
 
-// Close deletes the client's open shells (best effort, within a few seconds)
-// and closes its connections. A Client obtained from a Pool is closed by
-// Pool.Close; its own Close does nothing.
+// Close waits for the Signals still releasing finished commands, deletes the
+// client's open shells (best effort, within a few seconds) and closes its
+// connections. No goroutine of the Client outlives Close. A Client obtained
+// from a Pool is closed by Pool.Close; its own Close does nothing.
 func (c *Client) Close() error {
 	if c.pooled {
 		return nil
@@ -91,10 +111,16 @@ func (c *Client) Close() error {
 
 func (c *core) close(log func(context.Context, string, map[string]any)) {
 	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closing = true // no signalLater from now on: c.signals.Wait is safe
+		c.mu.Unlock()
+		defer c.bgCancel()
+		// Shells still pending find the pool closed when their Signal ends,
+		// and delete themselves.
 		idle := c.shells.close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), closeBudget)
 		defer cancel()
-		hard := time.Now().Add(5 * time.Second)
+		hard := time.Now().Add(closeBudget)
 		var wg sync.WaitGroup
 		for _, sh := range idle {
 			wg.Add(1)
@@ -104,6 +130,9 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 				_ = r.deleteShell(ctx, sh.id)
 			}()
 		}
+		stop := context.AfterFunc(ctx, c.bgCancel) // a Signal past the budget is abandoned
+		c.signals.Wait()
+		stop()
 		wg.Wait()
 		c.wire.close()
 	})
@@ -111,6 +140,11 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 
 // Run runs cmdline through cmd.exe on the host and returns its output and
 // exit code. A non-zero exit code is not an error.
+//
+// Run returns as soon as the host reports the command done: the Signal that
+// releases the finished command on the host is sent in the background, and
+// its shell is reused only after that Signal has completed (or deleted when it
+// failed). Close waits for these Signals.
 //
 // The command runs under a deadline: Config.Timeout, or ctx's deadline when
 // sooner. When it passes, the remote command is terminated (best effort,
@@ -316,7 +350,7 @@ func (r *run) do(ctx context.Context) (Result, error) {
 				return Result{}, err
 			}
 		}
-		res, healthy, err := r.execute(ctx, sh)
+		res, cmdID, healthy, err := r.execute(ctx, sh)
 		var f *Fault
 		if err != nil && errors.As(err, &f) && f.shellGone() {
 			r.c.shells.drop(sh)
@@ -327,12 +361,64 @@ func (r *run) do(ctx context.Context) (Result, error) {
 			}
 			return res, err
 		}
+		if cmdID != "" {
+			// Done, output in hand: the command still has to be released.
+			if !r.c.n.FreshShellPerCommand && r.c.signalLater(ctx, r, sh, cmdID) {
+				return res, nil
+			}
+			healthy = r.signal(ctx, sh.id, cmdID) == nil
+		}
 		if r.c.n.FreshShellPerCommand {
-			healthy = false // the baseline never reuses a shell: release deletes it
+			// The baseline never reuses a shell, and like masterzen/winrm's
+			// RunWithContext it sends Signal and Delete before returning.
+			healthy = false
 		}
 		r.release(ctx, sh, healthy)
 		return res, err
 	}
+}
+
+// signalLater sends the Signal that releases r's finished command in the
+// background, then returns the shell to the pool, or deletes it when the
+// Signal failed (the shell may then still hold the command). It reports false
+// when the core is closing; the caller then signals and releases the shell
+// itself.
+//
+// The Signal runs under the Run's own deadline, not ctx's cancellation: the
+// caller may cancel ctx as soon as Run has returned.
+func (c *core) signalLater(ctx context.Context, r *run, sh *shell, cmdID string) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	c.signals.Add(1)
+	c.mu.Unlock()
+	c.shells.markPending(sh)
+	// A run of its own: r's counters belong to the Run that is returning.
+	bg := &run{c: c, cmdline: r.cmdline, maxRetries: r.maxRetries, log: r.log, hard: r.hard}
+	go func() {
+		defer c.signals.Done()
+		sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), bg.hard)
+		defer cancel()
+		defer context.AfterFunc(c.bgCtx, cancel)()
+		_, err := bg.callRetry(sctx, "Signal", true, func(p *winrm.Parameters) *soap.SoapMessage {
+			return winrm.NewSignalRequest(c.n.url, sh.id, cmdID, p)
+		})
+		if err != nil {
+			bg.logf(sctx, "winrm signal failed; shell discarded", map[string]any{"shell": sh.id, "error": err.Error()})
+		}
+		if c.shells.finishPending(sh, err == nil) {
+			return
+		}
+		// Closed, or the Signal failed: delete the shell, within what is left
+		// of the Run's deadline and Close's budget.
+		_, _ = bg.call(sctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
+			return winrm.NewDeleteShellRequest(c.n.url, sh.id, p)
+		})
+		c.shells.drop(sh)
+	}()
+	return true
 }
 
 // release returns a shell to the pool, or deletes it when it may be unusable.
@@ -356,26 +442,28 @@ func (r *run) deleteShell(ctx context.Context, id string) error {
 	return err
 }
 
-// execute runs the command on an open shell: Command, Receive until Done,
-// Signal. It reports whether the shell is fit for reuse.
-func (r *run) execute(ctx context.Context, sh *shell) (Result, bool, error) {
+// execute runs the command on an open shell: Command, then Receive until
+// Done. It reports whether the shell is fit for reuse. On success it returns
+// the command's id, whose Signal the caller owes; on failure it has sent that
+// Signal itself (terminating the command when ctx ended).
+func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, error) {
 	url := r.c.n.url
 	for restart := 1; ; restart++ {
 		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) *soap.SoapMessage {
 			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p)
 		})
 		if err != nil {
-			return Result{}, true, err
+			return Result{}, "", true, err
 		}
 		cmdID, err := parseCommandID(body)
 		if err != nil {
-			return Result{}, false, err
+			return Result{}, "", false, err
 		}
 		stdout, stderr, code, rerr := r.receive(ctx, sh.id, cmdID)
-		serr := r.signal(ctx, sh.id, cmdID)
 		if rerr == nil {
-			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, serr == nil, nil
+			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, cmdID, true, nil
 		}
+		serr := r.signal(ctx, sh.id, cmdID)
 		// Output may have been lost with the connection: run the command again
 		// from the start rather than return partial output.
 		if r.retryable(ctx, rerr, true, restart) && classify(rerr) == classAmbiguous {
@@ -384,7 +472,7 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, bool, error) {
 				continue
 			}
 		}
-		return Result{}, serr == nil, rerr
+		return Result{}, "", serr == nil, rerr
 	}
 }
 

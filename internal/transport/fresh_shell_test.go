@@ -36,6 +36,7 @@ func TestFreshShellPerCommand(t *testing.T) {
 					t.Fatalf("run %d = %+v, %v", i, res, err)
 				}
 			}
+			settle(c)
 			st := h.Stats()
 			for _, action := range []string{"Create", "Command", "Receive", "Signal", "Delete"} {
 				if got := st.Requests[action]; got != tt.want[action] {

@@ -38,8 +38,9 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 	return newClient(c, n, true), nil
 }
 
-// Close deletes the open shells of every Client (best effort, in parallel,
-// within a few seconds) and closes their connections.
+// Close waits for the Signals still releasing finished commands, deletes the
+// open shells of every Client (best effort, in parallel, within a few seconds)
+// and closes their connections. No goroutine of the Pool outlives Close.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	cores := p.cores

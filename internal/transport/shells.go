@@ -19,12 +19,16 @@ type shell struct {
 // shellPool hands out open shells, one command at a time each. It also bounds
 // concurrency: when every shell is busy, take waits.
 type shellPool struct {
-	mu     sync.Mutex
-	idle   []*shell
-	open   int // shells open or reserved, idle or busy
-	limit  int // lowered when the host reports a shell quota
-	wake   chan struct{}
-	closed bool
+	mu    sync.Mutex
+	idle  []*shell
+	open  int // shells open or reserved, idle or busy
+	limit int // lowered when the host reports a shell quota
+	// pending counts busy shells whose finished command's Signal is still in
+	// flight (see markPending); claimed counts the takers waiting for one of
+	// them instead of opening a shell.
+	pending, claimed int
+	wake             chan struct{}
+	closed           bool
 }
 
 func newShellPool() *shellPool {
@@ -39,6 +43,11 @@ func (p *shellPool) notify() {
 
 // take returns an idle shell (most recently used first: least likely to have
 // expired), or a reservation to open one, waiting while all are busy.
+//
+// A shell whose Signal is in flight is as good as idle: the Signal was sent
+// first, so it completes before a Create sent now would, and reusing the shell
+// saves the Create, a shell on the host and its Delete. So take waits for such
+// a shell, one taker per pending shell, before it reserves a new one.
 func (p *shellPool) take(ctx context.Context) (*shell, error) {
 	for {
 		p.mu.Lock()
@@ -51,6 +60,24 @@ func (p *shellPool) take(ctx context.Context) (*shell, error) {
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
 			return sh, nil
+		}
+		if p.pending > p.claimed {
+			p.claimed++
+			wake := p.wake
+			p.mu.Unlock()
+			var err error
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-wake:
+			}
+			p.mu.Lock()
+			p.claimed--
+			p.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if p.open < p.limit {
 			p.open++
@@ -73,12 +100,37 @@ func (p *shellPool) take(ctx context.Context) (*shell, error) {
 func (p *shellPool) put(sh *shell) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.putLocked(sh)
+}
+
+func (p *shellPool) putLocked(sh *shell) bool {
 	if p.closed || p.open > p.limit || sh.id == "" {
 		return false
 	}
 	p.idle = append(p.idle, sh)
 	p.notify()
 	return true
+}
+
+// markPending records that the caller, who holds sh, has handed it to a
+// goroutine that terminates its finished command and then calls finishPending.
+func (p *shellPool) markPending(*shell) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending++
+}
+
+// finishPending ends markPending. ok says the Signal succeeded; the shell is
+// then returned for reuse as by put, and the result is put's.
+func (p *shellPool) finishPending(sh *shell, ok bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending--
+	if ok && p.putLocked(sh) {
+		return true
+	}
+	p.notify() // takers waiting for this shell must look again
+	return false
 }
 
 // drop forgets a shell or reservation.

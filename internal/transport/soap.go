@@ -36,7 +36,7 @@ func scanResponse(body []byte) (*Fault, error) {
 	seen := false
 	for {
 		tok, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			if !seen {
 				return fault, errors.New("empty response")
 			}

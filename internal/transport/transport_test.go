@@ -190,6 +190,10 @@ func TestCheckCommandLine(t *testing.T) {
 	}
 }
 
+// settle waits for the background Signals of c's finished commands, so that
+// a test may count the requests its Runs caused.
+func settle(c *Client) { c.core.signals.Wait() }
+
 func newTestClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
 	c, err := New(cfg)
@@ -212,6 +216,7 @@ func TestRunReusesShell(t *testing.T) {
 			t.Fatalf("run %d: %+v", i, res)
 		}
 	}
+	settle(c)
 	if got := f.count("Create"); got != 1 {
 		t.Errorf("Create requests = %d, want 1", got)
 	}
@@ -327,6 +332,7 @@ func TestTransientFailuresRetried(t *testing.T) {
 			if err != nil || res.Stdout != "hi\r\n" {
 				t.Fatalf("Run = %+v, %v", res, err)
 			}
+			settle(c)
 			if got := f.count(tt.action); got != 3 {
 				t.Errorf("%s requests = %d, want 3 (2 failures + 1 success)", tt.action, got)
 			}
@@ -355,7 +361,7 @@ func TestRetriesExhausted(t *testing.T) {
 	c := newTestClient(t, cfg)
 	_, err := c.Run(context.Background(), "echo hi")
 	var he *HTTPError
-	if !errors.As(err, &he) || he.StatusCode != 503 {
+	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("err = %v, want HTTP 503", err)
 	}
 	if got := f.count("Create"); got != 3 {
@@ -482,7 +488,14 @@ func TestNTLMNeverSendsPasswordToBasicOnlyHost(t *testing.T) {
 				}
 			}
 			if f.http != 1 {
-				t.Errorf("HTTP requests = %d, want 1 (the empty POST that discovers the schemes)", f.http)
+				t.Errorf("HTTP requests = %d, want 1 (the NTLM NEGOTIATE that learns the schemes)", f.http)
+			}
+			// That one request carried the NTLM NEGOTIATE message (type 1),
+			// which holds no secret.
+			tok, ok := strings.CutPrefix(f.authHdrs[0], "Negotiate ")
+			raw, err := base64.StdEncoding.DecodeString(tok)
+			if !ok || err != nil || len(raw) < 12 || string(raw[:8]) != "NTLMSSP\x00" || raw[8] != 1 {
+				t.Errorf("request 0 Authorization = %q, want an NTLM NEGOTIATE message", f.authHdrs[0])
 			}
 		})
 	}

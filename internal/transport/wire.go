@@ -3,8 +3,11 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,7 +21,6 @@ import (
 	"time"
 
 	"github.com/bodgit/ntlmssp"
-	ntlmhttp "github.com/bodgit/ntlmssp/http"
 )
 
 const (
@@ -260,9 +262,17 @@ func (w *ntlmWire) close() {
 	}
 }
 
-// handshake opens a connection and runs the NTLM exchange on an empty-body
-// POST (as pywinrm does), so that no SOAP body is ever sent unauthenticated or
-// unsealed and each later message costs one HTTP request.
+// handshake opens a connection and runs the NTLM exchange on empty-body POSTs,
+// so that no SOAP body is ever sent unauthenticated or unsealed and each later
+// message costs one HTTP request.
+//
+// The first request already carries the NTLM NEGOTIATE message (as pywinrm's
+// requests-ntlm does) instead of first probing anonymously for the schemes on
+// offer: a new session costs two round trips (NEGOTIATE -> 401 with the
+// CHALLENGE, AUTHENTICATE -> 200) instead of three. The NEGOTIATE message holds
+// no secret, only flags, the domain and the version, so a host that offers only
+// Basic learns nothing from it; the password is used only to answer a
+// Negotiate challenge, as an NTLMv2 response, never sent in another form.
 func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 	n := w.n
 	s := &ntlmSession{seal: !n.HTTPS || w.sealHTTPS.Load()}
@@ -275,6 +285,16 @@ func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 	})
 	s.tr.IdleConnTimeout = 0 // sessions are retired by sessionIdleMax instead
 	s.client = &http.Client{Transport: s.tr, CheckRedirect: noRedirect}
+	if err := w.authenticate(ctx, s); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// authenticate runs the two legs of the NTLM exchange on s's connection.
+func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
+	n := w.n
 	var err error
 	s.ntlm, err = ntlmssp.NewClient(
 		ntlmssp.SetUserInfo(n.user, n.Password),
@@ -282,50 +302,111 @@ func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 		ntlmssp.SetVersion(ntlmssp.DefaultVersion()),
 	)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// The bodgit client only ever answers a "Negotiate" challenge with NTLMSSP
-	// tokens; it has no Basic fallback, so the password cannot leave this
-	// process in a form other than an NTLMv2 response. Encryption(false): the
-	// sealing is done below with bounds checks (the library's unwrap indexes
-	// the body without checking its length).
-	// SendCBT binds the exchange to the TLS certificate, which Windows
+	negotiate, err := s.ntlm.Authenticate(nil, nil)
+	if err != nil {
+		return err
+	}
+	status, header, conn, err := s.leg(ctx, n.url, negotiate)
+	if err != nil {
+		return tlsFailure(n.host, err)
+	}
+	if status != http.StatusUnauthorized {
+		return fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
+			"commands on an unauthenticated connection", n.host, status)
+	}
+	challenge, ok := negotiateToken(header)
+	if !ok {
+		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth,
+			Reason: "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(header)}
+	}
+	if len(challenge) == 0 {
+		return fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
+	}
+	// Channel bindings tie the exchange to the TLS certificate, which Windows
 	// demands when CbtHardeningLevel is Strict.
-	hc, err := ntlmhttp.NewClient(s.client, s.ntlm, ntlmhttp.Encryption(false), ntlmhttp.SendCBT(n.HTTPS))
+	var cbt *ntlmssp.ChannelBindings
+	if n.HTTPS && conn != nil && len(conn.PeerCertificates) > 0 {
+		cbt = channelBindings(conn.PeerCertificates[0])
+	}
+	auth, err := s.ntlm.Authenticate(challenge, cbt)
 	if err != nil {
-		s.close()
-		return nil, err
+		// %v, not %w: a parse error such as io.ErrUnexpectedEOF must not make
+		// the handshake look like a transient network failure.
+		return fmt.Errorf("host %s sent an NTLM challenge that cannot be answered: %v", n.host, err) //nolint:errorlint // deliberately not wrapped (see above)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, nil)
+	status, _, _, err = s.leg(ctx, n.url, auth)
 	if err != nil {
-		s.close()
-		return nil, err
+		return tlsFailure(n.host, err)
 	}
-	req.Header.Set("Content-Type", soapContentType)
-	resp, err := hc.Do(req)
-	if err != nil {
-		s.close()
-		return nil, tlsFailure(n.host, err)
-	}
-	_, _ = readBody(resp)
-	if resp.StatusCode == http.StatusUnauthorized {
-		s.close()
-		ae := &AuthError{User: n.Username, Host: n.host, Auth: n.Auth}
-		if !s.ntlm.Complete() {
-			ae.Reason = "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(resp.Header)
-		}
-		return nil, ae
-	}
-	if !s.ntlm.Complete() {
-		s.close()
-		return nil, fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
-			"commands on an unauthenticated connection", n.host, resp.StatusCode)
+	if status == http.StatusUnauthorized {
+		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth}
 	}
 	if s.seal && s.ntlm.SecuritySession() == nil {
-		s.close()
-		return nil, fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
+		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
 	}
-	return s, nil
+	return nil
+}
+
+// leg sends one handshake message on an empty-body POST and returns the
+// response's status, header and TLS state. The body is read and discarded, so
+// the connection stays usable.
+func (s *ntlmSession) leg(ctx context.Context, url string, token []byte) (int, http.Header, *tls.ConnectionState, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Content-Type", soapContentType)
+	req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString(token))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if _, err := readBody(resp); err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, resp.TLS, nil
+}
+
+// negotiateToken returns the token of the Negotiate scheme in
+// WWW-Authenticate (empty when the scheme is offered bare) and whether the
+// scheme is offered at all.
+func negotiateToken(h http.Header) ([]byte, bool) {
+	for _, v := range h.Values("WWW-Authenticate") {
+		name, tok, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(name, "Negotiate") {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(tok))
+		if err != nil {
+			return nil, true
+		}
+		return b, true
+	}
+	return nil, false
+}
+
+// channelBindings returns the tls-server-end-point channel bindings (RFC
+// 5929) of the host's certificate, as bodgit/ntlmssp/http computes them: the
+// certificate hashed with its signature's hash, SHA-256 for MD5 and SHA-1.
+func channelBindings(cert *x509.Certificate) *ntlmssp.ChannelBindings {
+	var sum []byte
+	switch cert.SignatureAlgorithm {
+	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1,
+		x509.SHA256WithRSA, x509.DSAWithSHA256, x509.ECDSAWithSHA256, x509.SHA256WithRSAPSS:
+		h := sha256.Sum256(cert.Raw)
+		sum = h[:]
+	case x509.SHA384WithRSA, x509.ECDSAWithSHA384, x509.SHA384WithRSAPSS:
+		h := sha512.Sum384(cert.Raw)
+		sum = h[:]
+	case x509.SHA512WithRSA, x509.ECDSAWithSHA512, x509.SHA512WithRSAPSS:
+		h := sha512.Sum512(cert.Raw)
+		sum = h[:]
+	default:
+		return nil // e.g. Ed25519: RFC 5929 names no hash for it; the library sends none either
+	}
+	return &ntlmssp.ChannelBindings{ApplicationData: append([]byte(ntlmssp.TLSServerEndPoint+":"), sum...)}
 }
 
 func (s *ntlmSession) close() { s.tr.CloseIdleConnections() }

@@ -93,8 +93,10 @@ func ApplyCommand(current State, want Settings) (string, error) {
 	line := strings.Join(steps, " && ") + " && (" + ReadCommand() + ")"
 	if NeedsStart(current) {
 		// `net start` exits 2 when the service already runs, so its result
-		// must not decide the chain: the read-back does.
-		line = "net start w32time >nul 2>&1 & " + line
+		// must not decide the chain: the read-back does. Its output stays,
+		// so that when it cannot start the service (disabled, say) its
+		// reason is in the message of the failing w32tm that follows.
+		line = "net start w32time & " + line
 	}
 	return line, nil
 }
@@ -134,8 +136,12 @@ func Mismatch(got State, want Settings) string {
 		diffs = append(diffs, d)
 	}
 	if want.Reliable != nil && got.Reliable() != *want.Reliable {
-		diffs = append(diffs, fmt.Sprintf("AnnounceFlags is 0x%x, which does not announce the host as %s", got.AnnounceFlags,
-			map[bool]string{true: "a reliable time source", false: "an ordinary time source"}[*want.Reliable]))
+		d := fmt.Sprintf("AnnounceFlags is 0x%x, which does not announce the host as %s", got.EffectiveAnnounceFlags(),
+			map[bool]string{true: "a reliable time source", false: "an ordinary time source"}[*want.Reliable])
+		if got.PolicyAnnounceFlags != nil {
+			d += " (Group Policy sets it under " + PolicyConfigKey + "; change the policy or remove it)"
+		}
+		diffs = append(diffs, d)
 	}
 	return strings.Join(diffs, "; ")
 }

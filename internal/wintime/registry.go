@@ -10,6 +10,7 @@ const (
 	ParametersKey       = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`
 	PolicyParametersKey = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`
 	ConfigKey           = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Config`
+	PolicyConfigKey     = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\Config`
 	CurrentVersionKey   = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 )
 

@@ -1,7 +1,6 @@
 package wintime
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,10 +57,36 @@ type State struct {
 	// whether the host holds it.
 	AnnounceFlags    uint32
 	HasAnnounceFlags bool
+	// PolicyAnnounceFlags is the Group Policy value that overrides
+	// AnnounceFlags, when a policy sets it.
+	PolicyAnnounceFlags *uint32
+}
+
+// EffectiveAnnounceFlags is the AnnounceFlags the service uses: the Group
+// Policy value where a policy sets it, the local one otherwise.
+func (s State) EffectiveAnnounceFlags() uint32 {
+	if s.PolicyAnnounceFlags != nil {
+		return *s.PolicyAnnounceFlags
+	}
+	return s.AnnounceFlags
 }
 
 // Reliable reports whether the host announces itself as a reliable time source.
-func (s State) Reliable() bool { return s.AnnounceFlags&announceAlwaysReliable != 0 }
+func (s State) Reliable() bool { return s.EffectiveAnnounceFlags()&announceAlwaysReliable != 0 }
+
+// dword reads a REG_DWORD value of k as `reg query` prints it (0x93a80).
+// Data in any other form counts as absent.
+func dword(k *RegKey, name string) (uint32, bool) {
+	v, ok := k.Value(name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v.Data)), "0x"), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(n), true
+}
 
 // Effective returns the settings the service actually uses: Group Policy
 // values where a policy sets them, the local values otherwise.
@@ -86,6 +111,7 @@ func ReadCommand() string {
 		`reg query "` + ParametersKey + `"`,
 		`reg query "` + PolicyParametersKey + `" 2>nul`,
 		`reg query "` + ConfigKey + `" /v AnnounceFlags`,
+		`reg query "` + PolicyConfigKey + `" /v AnnounceFlags 2>nul`,
 		"sc query w32time",
 	}, " & ")
 }
@@ -112,24 +138,14 @@ func ParseState(out string) (State, error) {
 	}
 	if params := LookupKey(keys, ParametersKey); params != nil {
 		s.Installed = true
-		if s.Local, err = settingsFrom(params); err != nil {
-			return s, fmt.Errorf("%s: %w", ParametersKey, err)
-		}
+		s.Local = settingsFrom(params)
 	}
-	if cfg := LookupKey(keys, ConfigKey); cfg != nil {
-		if af, ok := cfg.Value("AnnounceFlags"); ok {
-			n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(af.Data), "0x"), 16, 32)
-			if err != nil {
-				return s, fmt.Errorf("%s: value AnnounceFlags %q is not a REG_DWORD", ConfigKey, af.Data)
-			}
-			s.AnnounceFlags, s.HasAnnounceFlags = uint32(n), true
-		}
+	s.AnnounceFlags, s.HasAnnounceFlags = dword(LookupKey(keys, ConfigKey), "AnnounceFlags")
+	if n, ok := dword(LookupKey(keys, PolicyConfigKey), "AnnounceFlags"); ok {
+		s.PolicyAnnounceFlags = &n
 	}
 	if policy := LookupKey(keys, PolicyParametersKey); policy != nil {
-		p, err := settingsFrom(policy)
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", PolicyParametersKey, err)
-		}
+		p := settingsFrom(policy)
 		s.PolicyType, s.PolicyPeers = p.Type, p.Peers
 	}
 
@@ -148,22 +164,38 @@ func ParseState(out string) (State, error) {
 }
 
 // settingsFrom reads Type and NtpServer from one registry key. Absent values
-// stay zero (Type "" and Peers nil).
-func settingsFrom(k *RegKey) (Settings, error) {
+// stay zero (Type "" and Peers nil). Values other tools wrote in a form this
+// package does not know are kept as they are rather than refused: a Type
+// outside the four names is returned verbatim, and a peer entry whose flags
+// are not a number becomes a peer whose address is the whole entry. Either
+// differs from any valid configuration, so a plan shows it as drift and an
+// apply overwrites it.
+func settingsFrom(k *RegKey) Settings {
 	var st Settings
 	if t, ok := k.Value("Type"); ok {
-		typ, err := ParseType(strings.TrimSpace(t.Data))
-		if err != nil {
-			return st, fmt.Errorf("value Type: %w", err)
+		raw := strings.TrimSpace(t.Data)
+		if typ, err := ParseType(raw); err == nil {
+			st.Type = typ
+		} else {
+			st.Type = Type(raw)
 		}
-		st.Type = typ
 	}
 	if p, ok := k.Value("NtpServer"); ok {
-		peers, err := ParsePeers(p.Data)
-		if err != nil {
-			return st, fmt.Errorf("value NtpServer: %w", err)
-		}
-		st.Peers = peers
+		st.Peers = parsePeersLenient(p.Data)
 	}
-	return st, nil
+	return st
+}
+
+// parsePeersLenient is ParsePeers keeping unparseable entries whole.
+func parsePeersLenient(s string) []Peer {
+	peers := []Peer{}
+	for _, field := range strings.Fields(s) {
+		p, err := ParsePeers(field)
+		if err != nil || len(p) != 1 {
+			peers = append(peers, Peer{Address: field})
+			continue
+		}
+		peers = append(peers, p[0])
+	}
+	return peers
 }

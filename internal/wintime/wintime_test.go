@@ -205,8 +205,31 @@ func TestParseState(t *testing.T) {
 		t.Errorf("not installed: %+v, %v", s, err)
 	}
 
-	if _, err := ParseState(strings.Replace(readOut2022, "Type    REG_SZ    NTP", "Type    REG_SZ    Bogus", 1)); err == nil {
-		t.Error("an unknown Type on the host should be reported")
+	// Values other tools wrote in unknown forms are kept, to show as drift.
+	odd := strings.Replace(readOut2022, "Type    REG_SZ    NTP", "Type    REG_SZ    Bogus", 1)
+	odd = strings.Replace(odd, "time.windows.com,0x9", "a.pool.ntp.org,b.pool.ntp.org c,0x9", 1)
+	s, err = ParseState(odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPeers := []Peer{{"a.pool.ntp.org,b.pool.ntp.org", 0}, {"c", 9}}
+	if s.Local.Type != "Bogus" || !reflect.DeepEqual(s.Local.Peers, wantPeers) {
+		t.Errorf("odd values: Type %q, peers %v", s.Local.Type, s.Local.Peers)
+	}
+	if m := Mismatch(s, Settings{Type: NTP, Peers: []Peer{{"c", 9}}}); m == "" {
+		t.Error("odd values should differ from a valid configuration")
+	}
+
+	// A Group Policy AnnounceFlags overrides the local one.
+	pol := strings.Replace(readOut2022, "\r\nSERVICE_NAME", "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\W32Time\\Config\r\n"+
+		"    AnnounceFlags    REG_DWORD    0x5\r\n\r\n\r\nSERVICE_NAME", 1)
+	s, err = ParseState(pol)
+	if err != nil || s.PolicyAnnounceFlags == nil || !s.Reliable() {
+		t.Fatalf("policy AnnounceFlags: %+v, %v", s, err)
+	}
+	no := false
+	if m := Mismatch(s, Settings{Type: NTP, Reliable: &no}); !strings.Contains(m, "Group Policy") {
+		t.Errorf("policy AnnounceFlags mismatch = %q", m)
 	}
 }
 
@@ -234,7 +257,7 @@ func TestApplyCommand(t *testing.T) {
 		{"2003 NoSync not reliable", running(v2003), Settings{Type: NoSync, Reliable: &no},
 			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /reliable:NO /update`},
 		{"stopped", State{Version: v2022, Installed: true, Service: ServiceStopped}, Settings{Type: NT5DS},
-			`net start w32time >nul 2>&1 & w32tm /config /syncfromflags:DOMHIER /update`},
+			`net start w32time & w32tm /config /syncfromflags:DOMHIER /update`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
