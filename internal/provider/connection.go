@@ -20,10 +20,13 @@ const logSubsystem = "winrm"
 
 // providerData is what the provider hands its resources.
 type providerData struct {
-	pool    *transport.Pool
-	base    transport.Config // connection settings without a host
-	host    string           // default host, possibly with a port; "" when none
-	unknown bool             // part of the provider block is unknown during this plan
+	pool *transport.Pool
+	base transport.Config // connection settings without a host
+	host string           // default host, possibly with a port; "" when none
+	// hostUnknown and connUnknown report that the provider's host, or any
+	// of its connection settings, depend on values not known during this
+	// plan (a resource not created yet).
+	hostUnknown, connUnknown bool
 }
 
 // client returns the shared WinRM client of host ("name" or "name:port").

@@ -233,7 +233,7 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	host := config.Host
 	if host.IsNull() {
 		switch {
-		case r.data == nil || r.data.unknown:
+		case r.data == nil || r.data.hostUnknown:
 			host = types.StringUnknown()
 		case r.data.host == "":
 			resp.Diagnostics.AddAttributeError(path.Root("host"), "No host to manage",
@@ -254,7 +254,9 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if host.IsUnknown() || !host.Equal(state.Host) {
+	// Host names ignore letter case: DC01 and dc01 are one host, and
+	// replacing it would run on_destroy against the very host it keeps.
+	if host.IsUnknown() || !strings.EqualFold(host.ValueString(), state.Host.ValueString()) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
 	}
@@ -265,6 +267,18 @@ func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state ntpConfigModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Type.Equal(state.Type) && plan.NTPServers.Equal(state.NTPServers) && plan.Reliable.Equal(state.Reliable) {
+		// Only on_destroy (or the spelling of host) changed: nothing to do
+		// on the host, which need not even be reachable.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
 }
 
@@ -294,6 +308,12 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if host == "" {
 		host = state.ID.ValueString()
 	}
+	if r.data != nil && r.data.connUnknown {
+		// The connection settings depend on a resource not created yet:
+		// connecting with half of them could count as a failed logon.
+		// Keep the state; the refresh after that resource exists reads it.
+		return
+	}
 	client, diags := r.client(host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
@@ -304,7 +324,7 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
 		return
 	}
-	if !st.Installed {
+	if !st.Installed && st.Service == wintime.ServiceNotInstalled {
 		// w32tm /unregister removes the service and its settings: there is
 		// nothing left of what this resource manages.
 		resp.Diagnostics.AddWarning("Windows Time service not installed on "+host,
@@ -386,15 +406,16 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 	}
 	ctx = r.data.withLogging(ctx)
 
-	want, d := plan.settings()
-	if diags.Append(d...); diags.HasError() {
-		return diags
-	}
+	managed := *plan
 	if config.NTPServers.IsNull() {
-		want.Peers = nil
+		managed.NTPServers = types.ListNull(types.ObjectType{AttrTypes: peerAttrTypes})
 	}
 	if config.Reliable.IsNull() {
-		want.Reliable = nil
+		managed.Reliable = types.BoolNull()
+	}
+	want, d := managed.settings()
+	if diags.Append(d...); diags.HasError() {
+		return diags
 	}
 	current, err := readHost(ctx, client)
 	if err != nil {
@@ -412,10 +433,15 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 		return diags
 	}
 	if res.ExitCode != 0 {
+		started := ""
+		if wintime.NeedsStart(current) {
+			started = "The W32Time service was stopped; the provider tried to start it first (net start w32time), " +
+				"and its output is part of the message above. "
+		}
 		diags.AddError("Cannot configure the time settings of "+host,
-			fmt.Sprintf("The host (%s) refused the change with exit code %d: %s\nCheck that the account is an "+
+			fmt.Sprintf("The host (%s) refused the change with exit code %d: %s\n%sCheck that the account is an "+
 				"administrator of the host and that the Windows Time service can run.",
-				current.Version.Release(), res.ExitCode, hostMessage(res)))
+				current.Version.Release(), res.ExitCode, hostMessage(res), started))
 		return diags
 	}
 	got, err := wintime.ParseState(res.Stdout)

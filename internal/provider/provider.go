@@ -178,7 +178,8 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 		// the provider once per run, and resources share its clients.
 		p.pool = transport.NewPool()
 	}
-	data := &providerData{pool: p.pool, base: cfg, host: host, unknown: unknownConnection(m)}
+	data := &providerData{pool: p.pool, base: cfg, host: host,
+		hostUnknown: m.Host.IsUnknown(), connUnknown: unknownConnection(m)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
