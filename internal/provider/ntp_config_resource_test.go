@@ -99,9 +99,11 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
 				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
 				legacy := p == "2003"
-				allSync, noSync := "/syncfromflags:ALL ", "/syncfromflags:NO "
+				allSync, noSync, noSyncThen := "/syncfromflags:ALL ", "/syncfromflags:NO ", "/syncfromflags:NO /update && ("
 				if legacy {
 					allSync, noSync = "/syncfromflags:DOMHIER,MANUAL ", `/v Type /t REG_SZ /d NoSync /f`
+					// The registry write must be followed by w32tm telling the service.
+					noSyncThen = `/v Type /t REG_SZ /d NoSync /f && w32tm /config /update && (`
 				}
 				resource.ParallelTest(t, resource.TestCase{
 					ProtoV6ProviderFactories: testFactories(t),
@@ -124,7 +126,8 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							),
 						},
 						{
-							Config: ntpConfig(tg, "NTP", everyFlag, "  reliable = false"),
+							PreConfig: tg.clearHistory,
+							Config:    ntpConfig(tg, "NTP", everyFlag, "  reliable = false"),
 							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 								plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
 							}},
@@ -137,7 +140,8 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							),
 						},
 						{
-							Config: ntpConfig(tg, "NT5DS", "", ""),
+							PreConfig: tg.clearHistory,
+							Config:    ntpConfig(tg, "NT5DS", "", ""),
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
 								// unmanaged peers stay as the host holds them
@@ -147,10 +151,12 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							),
 						},
 						{
-							Config: ntpConfig(tg, "NoSync", "", ""),
+							PreConfig: tg.clearHistory,
+							Config:    ntpConfig(tg, "NoSync", "", ""),
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "NoSync"),
 								checkRan(tg, noSync),
+								checkRan(tg, noSyncThen),
 								checkRegistry(tg, "Type", "NoSync"),
 							),
 						},
@@ -169,13 +175,36 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							ImportStateId:   tg.host,
 						},
 						{
-							Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+							// From NoSync back to NTP (on 2003 NoSync went
+							// through the registry).
+							PreConfig: tg.clearHistory,
+							Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+							Check: resource.ComposeAggregateTestCheckFunc(
+								resource.TestCheckResourceAttr(resName, "type", "NTP"),
+								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
+								checkRegistry(tg, "Type", "NTP"),
+							),
+						},
+						{
+							// Drift behind Terraform's back is caught by plan.
+							PreConfig: func() {
+								tg.run(t, `reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f`)
+							},
+							Config:             ntpConfig(tg, "NTP", twoPeers, ""),
+							PlanOnly:           true,
+							ExpectNonEmptyPlan: true,
+						},
+						{
+							PreConfig: tg.clearHistory,
+							Config:    ntpConfig(tg, "AllSync", twoPeers, `  on_destroy = "reset"`),
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+								checkRan(tg, allSync),
 								checkRegistry(tg, "Type", "AllSync"),
 							),
 						},
 					},
+					CheckDestroy: checkReset(tg, role),
 				})
 				if legacy {
 					if err := checkNotRan(tg, "/syncfromflags:ALL")(nil); err != nil {
@@ -235,56 +264,48 @@ func TestAccNTPConfig_drift(t *testing.T) {
 	}
 }
 
-// TestAccNTPConfig_resetOnDestroy destroys with on_destroy = "reset" and
-// expects the Windows defaults of the host's role.
-func TestAccNTPConfig_resetOnDestroy(t *testing.T) {
-	needSim(t)
-	for _, tc := range []struct {
-		profile  winhost.Profile
-		role     winhost.Role
-		wantType string
-	}{
-		{"2022", winhost.Standalone, "NTP"},
-		{"2022", winhost.Member, "NT5DS"},
-		{"2019", winhost.DomainController, "NT5DS"},
-		{"2003", winhost.Standalone, "NTP"},
-	} {
-		t.Run(fmt.Sprintf("%s-%s", tc.profile, tc.role), func(t *testing.T) {
-			tg := newTarget(t, winsim.Options{Profile: tc.profile, Role: tc.role})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testFactories(t),
-				Steps: []resource.TestStep{{
-					Config: ntpConfig(tg, "NoSync", "", `  on_destroy = "reset"`),
-					Check:  checkRegistry(tg, "Type", "NoSync"),
-				}},
-				CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-					checkRan(tg, "w32tm /unregister", "w32tm /register"),
-					checkRegistry(tg, "Type", tc.wantType),
-					func(*terraform.State) error {
-						if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
-							return fmt.Errorf("service is %s after reset, want RUNNING", s)
-						}
-						return nil
-					},
-				),
-			})
-		})
+// checkReset expects the Windows defaults of role after a destroy with
+// on_destroy = "reset": a standalone server on NTP, a domain member or
+// controller on NT5DS, the service running.
+func checkReset(tg *target, role winhost.Role) resource.TestCheckFunc {
+	want := "NT5DS"
+	if role == winhost.Standalone {
+		want = "NTP"
 	}
+	return resource.ComposeAggregateTestCheckFunc(
+		checkRan(tg, "w32tm /unregister", "w32tm /register"),
+		checkRegistry(tg, "Type", want),
+		func(*terraform.State) error {
+			if tg.sim == nil {
+				return nil
+			}
+			if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
+				return fmt.Errorf("service is %s after reset, want RUNNING", s)
+			}
+			return nil
+		},
+	)
 }
 
-// TestAccNTPConfig_keepOnDestroy destroys with the default and expects the
-// host untouched.
+// TestAccNTPConfig_keepOnDestroy destroys with the default on every profile
+// and role and expects the host untouched.
 func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
 	needSim(t)
-	tg := newTarget(t, winsim.Options{Profile: "2016"})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
-		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-			checkRegistry(tg, "Type", "NoSync"),
-			checkNotRan(tg, "/unregister"),
-		),
-	})
+	for _, p := range winhost.Profiles() {
+		for _, role := range []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController} {
+			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
+				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: testFactories(t),
+					Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
+					CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+						checkRegistry(tg, "Type", "NoSync"),
+						checkNotRan(tg, "/unregister"),
+					),
+				})
+			})
+		}
+	}
 }
 
 // TestAccNTPConfig_japanese2003 runs against a Japanese Server 2003, whose
@@ -307,7 +328,7 @@ func TestAccNTPConfig_japanese2003(t *testing.T) {
 				// A refused change reports the host's own message, decoded.
 				PreConfig:   func() { tg.sim.Machine().SetElevated(false) },
 				Config:      ntpConfig(tg, "NTP", twoPeers, ""),
-				ExpectError: regexp.MustCompile(`(?s)refused the change.*0x80070005`),
+				ExpectError: regexp.MustCompile(`(?s)refused the change.*アクセスが拒否されました.*0x80070005`),
 			},
 			{
 				PreConfig: func() { tg.sim.Machine().SetElevated(true) },

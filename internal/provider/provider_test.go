@@ -119,6 +119,14 @@ func (tg *target) history() []string {
 	return tg.sim.Machine().History()
 }
 
+// clearHistory forgets the command lines the simulated host ran, so that a
+// step's checks see only its own commands.
+func (tg *target) clearHistory() {
+	if tg.sim != nil {
+		tg.sim.Machine().ClearHistory()
+	}
+}
+
 // ranContaining reports whether the host ran a command line containing s.
 func (tg *target) ranContaining(s string) bool {
 	for _, l := range tg.history() {

@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+)
+
+// TestAccNTPConfig_hostChanges: another host replaces the resource, another
+// spelling of the same host does not, and a change of on_destroy alone
+// touches no host.
+func TestAccNTPConfig_hostChanges(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2022"})
+	other := newTarget(t, winsim.Options{Profile: "2022"})
+	// "localhost:PORT" is the same host as "127.0.0.1:PORT" to the WinRM
+	// client but not the same string; "LOCALHOST:PORT" differs from it only
+	// in case.
+	port := tg.host[strings.LastIndex(tg.host, ":"):]
+	lower, upper := "localhost"+port, "LOCALHOST"+port
+	withHost := func(host, extra string) string {
+		tgc := *tg
+		tgc.host = host
+		return ntpConfig(&tgc, "NTP", twoPeers, extra)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories(t),
+		Steps: []resource.TestStep{
+			{Config: withHost(lower, "")},
+			{
+				Config: withHost(upper, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+				}},
+			},
+			{
+				// on_destroy alone: an update that runs nothing on the host.
+				PreConfig: tg.clearHistory,
+				Config:    withHost(upper, `  on_destroy = "reset"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+				}},
+				Check: checkNotRan(tg, "w32tm"),
+			},
+			{
+				Config: withHost(other.host, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkRegistry(other, "Type", "NTP"),
+					// the replaced resource was destroyed with on_destroy = "reset"
+					checkRan(tg, "w32tm /register"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccNTPConfig_oddHostValues: values other tools wrote in forms the
+// provider does not produce (a comma-separated peer list, unnamed flag bits,
+// an unknown Type) show as drift and are overwritten by apply; unmanaged
+// peers with unnamed bits do not break later updates.
+func TestAccNTPConfig_oddHostValues(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2003"})
+	set := func(name, data string) func() {
+		return func() {
+			tg.sim.Machine().SetString(`HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`, name, data)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories(t),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: set("NtpServer", "a.pool.ntp.org,b.pool.ntp.org"),
+				Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+				Check:     checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+			},
+			{
+				PreConfig:          set("Type", "Bogus"),
+				Config:             ntpConfig(tg, "NTP", twoPeers, ""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: ntpConfig(tg, "NTP", twoPeers, ""),
+				Check:  checkRegistry(tg, "Type", "NTP"),
+			},
+			{
+				// Peers left unmanaged, holding a bit Windows does not name.
+				PreConfig: set("NtpServer", "ntp.nict.jp,0x19"),
+				Config:    ntpConfig(tg, "NT5DS", "", ""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckTypeSetElemAttr(resName, "ntp_servers.0.flags.*", "0x10"),
+					checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x19"),
+				),
+			},
+			{
+				Config: ntpConfig(tg, "NoSync", "", ""),
+				Check:  checkRegistry(tg, "Type", "NoSync"),
+			},
+		},
+	})
+}
+
+// TestAccNTPConfig_unknownProviderSettings: while the provider's password
+// depends on a resource not created yet, plan neither connects nor replaces
+// resources that name their host; apply then works.
+func TestAccNTPConfig_unknownProviderSettings(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2019"})
+	cfg := func(suffix string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "secret" {
+  input = %q
+}
+
+provider "windows" {
+  username = %q
+  password = replace(terraform_data.secret.output, %q, "")
+}
+
+resource "windows_ntp_config" "test" {
+  host        = %q
+  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]
+}
+`, simPassword+suffix, simUser, suffix, tg.host)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories(t),
+		Steps: []resource.TestStep{
+			{Config: cfg("")},
+			{
+				// The secret is replaced, so the password is unknown in this
+				// plan. The resource must not be replaced, and the refresh
+				// must not log on with the password missing (it would fail
+				// with an authentication error, failing this step).
+				Config: cfg("#2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionNoop),
+				}},
+			},
+		},
+	})
+}
