@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,12 @@ import (
 // password never.
 func TestAccLogging_passwordNeverLogged(t *testing.T) {
 	needSim(t)
+	for _, mode := range []string{"ntlm", "basic-https"} {
+		t.Run(mode, func(t *testing.T) { testPasswordNeverLogged(t, mode) })
+	}
+}
+
+func testPasswordNeverLogged(t *testing.T, mode string) {
 	dir := t.TempDir()
 	// The test sink of terraform-plugin-log reads these when the test starts.
 	t.Setenv("TF_LOG", "TRACE")
@@ -29,8 +36,18 @@ func TestAccLogging_passwordNeverLogged(t *testing.T) {
 	// this test is about what the provider logs.
 	const password = "Very-Secret-Passw0rd-7f3a"
 	t.Setenv("WINDOWS_PASSWORD", password)
-	tg := newTarget(t, winsim.Options{Profile: "2003", Username: simUser, Password: password})
-	tg.provider = fmt.Sprintf("provider \"windows\" {\n  username = %q\n}\n", simUser)
+	opts := winsim.Options{Profile: "2003", Username: simUser, Password: password}
+	extra := ""
+	if mode == "basic-https" {
+		opts.Auth, opts.HTTPS = "basic", true
+	}
+	tg := newTarget(t, opts)
+	if mode == "basic-https" {
+		extra = fmt.Sprintf("  auth = \"basic\"\n  https = true\n  ca_cert = %q\n", tg.sim.CertPEM())
+	}
+	tg.provider = fmt.Sprintf("provider \"windows\" {\n  username = %q\n%s}\n", simUser, extra)
+	// The Basic header's form of the password.
+	basic := base64.StdEncoding.EncodeToString([]byte(simUser + ":" + password))
 	// Not parallel: t.Setenv forbids it, and the log sink is per process.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -59,9 +76,9 @@ func TestAccLogging_passwordNeverLogged(t *testing.T) {
 	if !strings.Contains(text, "duration_ms") {
 		t.Error("command durations are not logged")
 	}
-	if strings.Contains(text, password) {
+	for _, secret := range []string{password, basic} {
 		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, password) {
+			if strings.Contains(line, secret) {
 				t.Errorf("the password appears in the logs: %.300s", line)
 				break
 			}

@@ -388,6 +388,9 @@ func TestAccReliability_refusals(t *testing.T) {
 			user: simUser, password: simPassword,
 			want: `(?s)authentication failed.*does not offer Negotiate`,
 			check: func(t *testing.T, st winsim.Stats) {
+				if st.BasicCredentials != 0 {
+					t.Errorf("the password was sent as Basic credentials %d times", st.BasicCredentials)
+				}
 				if st.Requests["Create"] != 0 {
 					t.Errorf("a SOAP request reached the host: %v", st.Requests)
 				}

@@ -87,6 +87,9 @@ type Stats struct {
 	// ShellsOpened counts successful Creates; ShellsOpen is the number of shells alive now.
 	ShellsOpened int
 	ShellsOpen   int
+	// BasicCredentials counts requests that carried an `Authorization: Basic`
+	// header (a password in base64), accepted or not.
+	BasicCredentials int
 }
 
 // Host is one simulated Windows host serving WinRM.
@@ -119,8 +122,10 @@ type Host struct {
 	hangs        int
 	requests     map[string]int
 	httpRequests int
-	shellsOpened int
-	ran          []string
+	// basicCredentials counts requests carrying Basic credentials.
+	basicCredentials int
+	shellsOpened     int
+	ran              []string
 }
 
 const (
@@ -394,7 +399,8 @@ func (h *Host) Stats() Stats {
 	for k, v := range h.requests {
 		req[k] = v
 	}
-	return Stats{Requests: req, HTTPRequests: h.httpRequests, ShellsOpened: h.shellsOpened, ShellsOpen: len(h.shells)}
+	return Stats{Requests: req, HTTPRequests: h.httpRequests, ShellsOpened: h.shellsOpened, ShellsOpen: len(h.shells),
+		BasicCredentials: h.basicCredentials}
 }
 
 // ResetStats zeroes the counters (ShellsOpen stays the live count).
@@ -403,6 +409,7 @@ func (h *Host) ResetStats() {
 	defer h.mu.Unlock()
 	h.requests = map[string]int{}
 	h.httpRequests = 0
+	h.basicCredentials = 0
 	h.shellsOpened = 0
 }
 

@@ -62,8 +62,14 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("Server", serverHeader)
+	// Counted whatever the host offers, so that tests can prove a client
+	// never sent a password in clear (whether or not it was accepted).
+	basic := strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Authorization"))), "basic")
 	h.mu.Lock()
 	h.httpRequests++
+	if basic {
+		h.basicCredentials++
+	}
 	latency := h.latency
 	h.mu.Unlock()
 	if latency > 0 && !h.sleep(r.Context(), latency) {

@@ -531,3 +531,16 @@ func TestSyncFromFlagsByProfile(t *testing.T) {
 		})
 	}
 }
+
+// TestBasicCredentialsCounted: the counter that tests use to prove a client
+// never sent a password in clear counts Basic headers, accepted or refused.
+func TestBasicCredentialsCounted(t *testing.T) {
+	h := startHost(t, Options{}) // Negotiate only: Basic is refused
+	c := newClient(t, h, defaultUsername, defaultPassword, nil)
+	if _, _, _, err := run(t, c, "ver"); err == nil {
+		t.Fatal("Basic was accepted by a Negotiate-only host")
+	}
+	if st := h.Stats(); st.BasicCredentials == 0 {
+		t.Errorf("a refused Basic request was not counted: %+v", st)
+	}
+}
