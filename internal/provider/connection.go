@@ -14,8 +14,10 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
-// logSubsystem is the terraform-plugin-log subsystem of the WinRM transport:
-// TF_LOG_PROVIDER_WINDOWS_WINRM=DEBUG shows every command line and its duration.
+// logSubsystem is the terraform-plugin-log subsystem of the WinRM transport,
+// which logs every command line and its duration at debug level. Its level
+// can be set on its own with TF_LOG_PROVIDER_WINDOWS_WINRM; the CLI passes on
+// provider logs at the level of TF_LOG_PROVIDER or TF_LOG.
 const logSubsystem = "winrm"
 
 // providerData is what the provider hands its resources.
