@@ -93,7 +93,8 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"host": schema.StringAttribute{
 				MarkdownDescription: "The Windows host to manage: a DNS name, IPv4 or IPv6 address, optionally with a " +
 					"WinRM port (`dc01.example.com`, `10.0.0.5:5986`, `[2001:db8::1]:5985`). Defaults to the " +
-					"provider's `host`. Changing it replaces the resource.",
+					"provider's `host`. Changing it replaces the resource (another spelling of the same name does not). " +
+					"WinRM must listen on the host (Server 2003 and 2008 need Windows Management Framework).",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{hostValidator{}},
@@ -111,7 +112,8 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "The NTP peers (the W32Time `NtpServer` value), in order. Required when `type` is " +
 					"`NTP` or `AllSync`. When omitted with `NoSync` or `NT5DS`, the host's list is left as it is " +
 					"and shown in the state. Peers are compared by meaning: `0x9` equals `0x09`, and host names " +
-					"ignore letter case.",
+					"ignore letter case. Written with `w32tm /config /manualpeerlist`, the same on every version " +
+					"from Server 2003 on.",
 				Optional:      true,
 				Computed:      true,
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
@@ -126,7 +128,8 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 						"flags": schema.SetAttribute{
 							MarkdownDescription: "The peer's mode flags: `SpecialInterval` (0x1: poll every " +
 								"SpecialPollInterval), `UseAsFallbackOnly` (0x2), `SymmetricActive` (0x4) and " +
-								"`Client` (0x8). Defaults to `[\"SpecialInterval\", \"Client\"]` (0x9).",
+								"`Client` (0x8). Defaults to `[\"SpecialInterval\", \"Client\"]` (0x9), the flags Windows " +
+								"gives time.windows.com (Server 2003 defaults to 0x1). The same bits on every version.",
 							ElementType: types.StringType,
 							Optional:    true,
 							Computed:    true,
@@ -152,7 +155,7 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "What `terraform destroy` does on the host: `keep` (default) leaves the settings " +
 					"as they are; `reset` restores the Windows defaults for the host's role (standalone server, " +
 					"domain member or domain controller) with `w32tm /unregister` and `w32tm /register`, and " +
-					"restarts the service.",
+					"restarts the service. The same commands on every version, Server 2003 included.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(onDestroyKeep),
