@@ -36,6 +36,6 @@ go test -run '^$' -bench . -benchmem -benchtime "${BENCH_GOTIME:-1s}" \
 	./internal/wintime ./internal/bench ./internal/transport | tee "$work/gobench.txt"
 
 mkdir -p docs
-echo "bench.sh: fleet benchmark through $("$cli" version | head -n1) ($cli)"
+echo "bench.sh: fleet benchmark through $("$cli" version | sed -n 1p) ($cli)"
 "$work/benchrun" -cli "$cli" -provider "$work/terraform-provider-windows" \
 	-out docs/benchmarks.md -gobench "$work/gobench.txt" -provider-version "$version" "$@"

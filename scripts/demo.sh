@@ -41,7 +41,7 @@ drop_override_warning() {
 step "Building the provider and the simulator"
 go build -o "$work/bin/terraform-provider-windows" .
 go build -o "$work/bin/winsim" ./cmd/winsim
-echo "CLI: $tf ($(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$tf" version | head -n1))"
+echo "CLI: $tf ($(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$tf" version | sed -n 1p))"
 
 step "Starting a simulated Windows Server 2003 (standalone, en-US)"
 password="Demo-Passw0rd!"
@@ -50,8 +50,8 @@ password="Demo-Passw0rd!"
 sim_pid=$!
 endpoint="" control=""
 for _ in $(seq 1 100); do
-	endpoint="$(sed -n 's#^host 1: http://\([^/]*\)/wsman.*#\1#p' "$work/winsim.log" | head -n1)"
-	control="$(sed -n 's#^control: http://\([^/ ]*\).*#\1#p' "$work/winsim.log" | head -n1)"
+	endpoint="$(sed -n 's#^host 1: http://\([^/]*\)/wsman.*#\1#p' "$work/winsim.log" | sed -n 1p)"
+	control="$(sed -n 's#^control: http://\([^/ ]*\).*#\1#p' "$work/winsim.log" | sed -n 1p)"
 	[[ -n "$endpoint" && -n "$control" ]] && break
 	kill -0 "$sim_pid" 2>/dev/null || { cat "$work/winsim.log"; echo "winsim exited" >&2; exit 1; }
 	sleep 0.1

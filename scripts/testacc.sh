@@ -49,7 +49,7 @@ export TF_CLI_CONFIG_FILE=$workdir/cli.tfrc
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 unset TF_PLUGIN_CACHE_DIR TF_REATTACH_PROVIDERS
 
-version_line=$("$cli" version 2>/dev/null | head -n1)
+version_line=$("$cli" version 2>/dev/null | sed -n 1p)
 case $version_line in
 OpenTofu*) host=registry.opentofu.org ;;
 Terraform*) host=registry.terraform.io ;;

@@ -51,7 +51,7 @@ CFG
 export TF_CLI_CONFIG_FILE=$work/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_CLI_ARGS TF_CLI_ARGS_validate TF_CLI_ARGS_fmt
 
-echo "CLI: $cli ($("$cli" version | head -n1))"
+echo "CLI: $cli ($("$cli" version | sed -n 1p))"
 
 # Validate in a copy of the whole tree, so relative module sources still
 # resolve and nothing is written into examples/.
