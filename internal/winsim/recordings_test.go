@@ -207,13 +207,13 @@ func sealedSession(t *testing.T) error {
 		return resp.StatusCode, string(b), err
 	}
 	if status, _, err := post(""); err != nil || status != 200 {
-		return fmt.Errorf("session open: %d %v", status, err)
+		return fmt.Errorf("session open: %d: %w", status, err)
 	}
 	h.ResetStats()
 	status, body, err := post(winrm.NewOpenShellRequest(h.URL(), params()).String())
 	shellID, _ := winrm.ParseOpenShellResponse(body)
 	if err != nil || status != 200 || shellID == "" {
-		return fmt.Errorf("create: %d %v %s", status, err, body)
+		return fmt.Errorf("create: %d %s: %w", status, body, err)
 	}
 	_, body, err = post(winrm.NewExecuteCommandRequest(h.URL(), shellID, "echo sealed", nil, params()).String())
 	if err != nil {
