@@ -235,25 +235,19 @@ func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 func TestAccReliability_hungCommand(t *testing.T) {
 	h := simHost(t, winsim.Options{})
 	const extra = `  timeout = "3s"`
-	var started time.Time
-	var took time.Duration
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: relConfig(h, extra, "NTP", twoPeers), Check: checkHostType(h, "NTP")},
 			{
-				PreConfig: func() {
-					h.Machine().SetHang("w32tm /config")
-					started = time.Now()
-				},
+				// The host holds the command until it is terminated: the
+				// step can only end through the provider's deadline.
+				PreConfig:   func() { h.Machine().SetHang("w32tm /config") },
 				Config:      relConfig(h, extra, "AllSync", twoPeers),
 				ExpectError: regexp.MustCompile(`(?s)did not finish within.*timeout 3s.*raise .timeout.`),
 			},
 			{
-				PreConfig: func() {
-					took = time.Since(started)
-					h.Machine().SetHang("")
-				},
+				PreConfig:          func() { h.Machine().SetHang("") },
 				Config:             relConfig(h, extra, "AllSync", twoPeers),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
@@ -262,12 +256,6 @@ func TestAccReliability_hungCommand(t *testing.T) {
 			{Config: relConfig(h, extra, "AllSync", twoPeers), Check: checkHostType(h, "AllSync")},
 		},
 	})
-	// The failed step is a plan and an apply; without the deadline the hung
-	// Receive would hold for 60 s. The bound is loose on purpose (a loaded
-	// machine), yet far below the host's own timeout.
-	if took > 40*time.Second {
-		t.Errorf("the step with the hung command took %s; the provider's timeout is 3s", took)
-	}
 	if st := h.Stats(); st.Requests["Signal"] == 0 {
 		t.Errorf("the hung command was never terminated: %v", st.Requests)
 	}
@@ -531,14 +519,11 @@ func TestReliability_noGoroutineLeft(t *testing.T) {
 	if _, err := readHost(ctx, c); err != nil {
 		t.Fatalf("after a dropped connection: %v", err)
 	}
-	// A hung command ends at the timeout.
+	// A hung command ends at the timeout (the host would hold it forever, so
+	// returning at all is the deadline's doing).
 	h.HangNext(1)
-	start := time.Now()
 	if _, err := readHost(ctx, c); err == nil || !strings.Contains(err.Error(), "did not finish within") {
 		t.Fatalf("hung command: err = %v, want a timeout", err)
-	}
-	if d := time.Since(start); d > 3*time.Second+2*time.Second {
-		t.Errorf("the hung command took %s with a 3s timeout", d)
 	}
 	if _, err := readHost(ctx, c); err != nil {
 		t.Fatalf("after the timeout: %v", err)
