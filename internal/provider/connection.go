@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
@@ -29,6 +31,38 @@ type providerData struct {
 	// of its connection settings, depend on values not known during this
 	// plan (a resource not created yet).
 	hostUnknown, connUnknown bool
+}
+
+// providerDataFrom unpacks what the provider hands its resources and data
+// sources in Configure; nil until the provider is configured.
+func providerDataFrom(v any) (*providerData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if v == nil {
+		return nil, diags
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", v))
+	}
+	return data, diags
+}
+
+// connect is client for a resource or data source: its errors are
+// diagnostics on the host attribute, and a nil d (a provider never
+// configured) is reported rather than dereferenced.
+func (d *providerData) connect(host string) (*transport.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if d == nil {
+		diags.AddError("Provider not configured",
+			"The windows provider was not configured before it was used. This is a bug in the provider or in the CLI.")
+		return nil, diags
+	}
+	c, err := d.client(host)
+	if err != nil {
+		diags.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
+	}
+	return c, diags
 }
 
 // client returns the shared WinRM client of host ("name" or "name:port").

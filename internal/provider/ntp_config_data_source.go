@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -102,16 +101,11 @@ func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *ntpConfigDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	data, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	if data != nil {
+		d.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	d.data = data
 }
 
 func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -120,13 +114,8 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured",
-			"The windows provider was not configured before the data source was read. This is a bug in the provider or in the CLI.")
-		return
-	}
 	host := m.Host.ValueString()
-	if host == "" {
+	if host == "" && d.data != nil {
 		host = d.data.host
 	}
 	if host == "" {
@@ -134,9 +123,8 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 			"Set host in this data source, or host in the provider block (or the WINDOWS_HOST environment variable).")
 		return
 	}
-	client, err := d.data.client(host)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
+	client, diags := d.data.connect(host)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
 	st, err := readHost(d.data.withLogging(ctx), client)

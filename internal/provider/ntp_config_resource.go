@@ -172,16 +172,11 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 }
 
 func (r *ntpConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	data, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	if data != nil {
+		r.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.data = data
 }
 
 func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -317,7 +312,7 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 		// Keep the state; the refresh after that resource exists reads it.
 		return
 	}
-	client, diags := r.client(host)
+	client, diags := r.data.connect(host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
@@ -352,7 +347,7 @@ func (r *ntpConfigResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	host := state.Host.ValueString()
-	client, diags := r.client(host)
+	client, diags := r.data.connect(host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
@@ -381,21 +376,6 @@ func (r *ntpConfigResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
 }
 
-// client returns the shared WinRM client for host.
-func (r *ntpConfigResource) client(host string) (*transport.Client, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if r.data == nil {
-		diags.AddError("Provider not configured",
-			"The windows provider was not configured before the resource was used. This is a bug in the provider or in the CLI.")
-		return nil, diags
-	}
-	c, err := r.data.client(host)
-	if err != nil {
-		diags.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
-	}
-	return c, diags
-}
-
 // apply makes the host hold the plan, reads it back and fills the plan's
 // computed attributes from what the host holds. What the configuration
 // leaves out (ntp_servers, reliable) is not managed: the plan carries the
@@ -403,7 +383,7 @@ func (r *ntpConfigResource) client(host string) (*transport.Client, diag.Diagnos
 func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	host := plan.Host.ValueString()
-	client, d := r.client(host)
+	client, d := r.data.connect(host)
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}

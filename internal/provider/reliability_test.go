@@ -31,15 +31,7 @@ import (
 func simHost(t *testing.T, opts winsim.Options) *winsim.Host {
 	t.Helper()
 	needSim(t)
-	if opts.Username == "" {
-		opts.Username, opts.Password = simUser, simPassword
-	}
-	h, err := winsim.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatalf("starting a simulated host: %v", err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	return h
+	return newTarget(t, opts).sim
 }
 
 // relConfig is a provider block with the test account and extra settings,
