@@ -95,7 +95,7 @@ type Stats struct {
 // Host is one simulated Windows host serving WinRM.
 type Host struct {
 	opts    Options
-	machine *winhost.Host
+	machine *winhost.Machine
 	ntlm    *ntlmsrv.Server
 	users   map[string]User // by upper-case name
 
@@ -377,7 +377,7 @@ func (h *Host) URL() string { return h.scheme + "://" + h.addr + "/wsman" }
 func (h *Host) Addr() string { return h.addr }
 
 // Machine is the simulated machine behind the host: its registry, services and command history.
-func (h *Host) Machine() *winhost.Host { return h.machine }
+func (h *Host) Machine() *winhost.Machine { return h.machine }
 
 // CertPEM is the PEM of the host's self-signed certificate (nil without HTTPS). It is its own CA:
 // give it to a client as the CA certificate.

@@ -161,7 +161,7 @@ func FuzzApplyCommandLine(f *testing.F) {
 func ptr[T any](v T) *T { return &v }
 
 // readHost runs the read command on h and parses it, as the provider does.
-func readHost(t *testing.T, h *winhost.Host) wintime.State {
+func readHost(t *testing.T, h *winhost.Machine) wintime.State {
 	t.Helper()
 	res := h.Exec(context.Background(), wintime.ReadCommand(), 65001)
 	st, err := wintime.ParseState(string(res.Stdout))

@@ -20,7 +20,7 @@ const (
 	kService = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time`
 )
 
-func newHost(t *testing.T, cfg Config) *Host {
+func newHost(t *testing.T, cfg Config) *Machine {
 	t.Helper()
 	h, err := New(cfg)
 	if err != nil {
@@ -30,14 +30,14 @@ func newHost(t *testing.T, cfg Config) *Host {
 }
 
 // run executes a command line with UTF-8 output and returns stdout, stderr as strings.
-func run(t *testing.T, h *Host, cmd string) (string, string, int) {
+func run(t *testing.T, h *Machine, cmd string) (string, string, int) {
 	t.Helper()
 	r := h.Exec(context.Background(), cmd, 65001)
 	return decode(t, h, r.Stdout), decode(t, h, r.Stderr), r.ExitCode
 }
 
 // decode turns output back into text: a ja-JP 2003 host answers in CP932 even when 65001 was asked.
-func decode(t *testing.T, h *Host, b []byte) string {
+func decode(t *testing.T, h *Machine, b []byte) string {
 	t.Helper()
 	if h.outputCodePage(65001) != cp932 {
 		return string(b)
@@ -49,7 +49,7 @@ func decode(t *testing.T, h *Host, b []byte) string {
 	return string(s)
 }
 
-func mustRun(t *testing.T, h *Host, cmd string) string {
+func mustRun(t *testing.T, h *Machine, cmd string) string {
 	t.Helper()
 	out, errOut, code := run(t, h, cmd)
 	if code != 0 {
@@ -58,7 +58,7 @@ func mustRun(t *testing.T, h *Host, cmd string) string {
 	return out
 }
 
-func regStr(t *testing.T, h *Host, key, name string) string {
+func regStr(t *testing.T, h *Machine, key, name string) string {
 	t.Helper()
 	v, ok := h.GetValue(key, name)
 	if !ok {
@@ -67,7 +67,7 @@ func regStr(t *testing.T, h *Host, key, name string) string {
 	return v.Str
 }
 
-func regNum(t *testing.T, h *Host, key, name string) uint64 {
+func regNum(t *testing.T, h *Machine, key, name string) uint64 {
 	t.Helper()
 	v, ok := h.GetValue(key, name)
 	if !ok {

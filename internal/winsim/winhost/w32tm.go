@@ -221,14 +221,14 @@ func (x *proc) serviceReady() (uint32, bool) {
 }
 
 // peerList returns the effective manual peers, each as configured ("name,0x9").
-func (h *Host) peerList() []string {
+func (h *Machine) peerList() []string {
 	v, _ := h.effective("Parameters", "NtpServer")
 	return strings.Fields(v.Str)
 }
 
 // timeSource returns where the service takes time from, following the effective Type and the role;
 // ok is false when it has no source and runs on the local clock.
-func (h *Host) timeSource() (string, bool) {
+func (h *Machine) timeSource() (string, bool) {
 	t, _ := h.effective("Parameters", "Type")
 	dcName := simDCPrefix + "." + simDomain
 	peers := h.peerList()
