@@ -142,7 +142,7 @@ func parseEnvelope(body []byte) (*request, error) {
 	if err := r.readHeader(env); err != nil {
 		return nil, err
 	}
-	r.readBody(env)
+	r.readShellBody(env)
 	return r, nil
 }
 
@@ -207,8 +207,8 @@ func (r *request) readHeader(env *xmlEnvelope) error {
 	return nil
 }
 
-// readBody reads into r the parts of the body the shell actions use.
-func (r *request) readBody(env *xmlEnvelope) {
+// readShellBody reads into r the parts of the body the shell actions use.
+func (r *request) readShellBody(env *xmlEnvelope) {
 	b := env.Body
 	if b.Shell != nil {
 		r.HasShell = true
