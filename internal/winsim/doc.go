@@ -26,8 +26,8 @@
 //
 // # What is taken from real transcripts and what is inferred
 //
-// Taken from recordings of a real Windows server (jborean93/pypsrp, in
-// shared/reference/recordings) and the masterzen/winrm fixtures: the envelopes of
+// Taken from recordings of a real Windows server (jborean93/pypsrp, copied into
+// testdata/recordings and replayed by the tests) and the masterzen/winrm fixtures: the envelopes of
 // CreateResponse (x:ResourceCreated beside rsp:Shell), CommandResponse, ReceiveResponse (data
 // streams, then End markers, then CommandState with ExitCode), SignalResponse and DeleteResponse,
 // with their namespace declarations; the w:TimedOut fault (WSManFault 2150858793) and the

@@ -134,6 +134,20 @@ func (e *parseError) Error() string { return e.detail }
 // parseEnvelope reads a SOAP 1.2 WS-Management envelope. It never panics; anything that is not a
 // well-formed envelope with the addressing headers a WS-Management service requires is a *parseError.
 func parseEnvelope(body []byte) (*request, error) {
+	env, err := decodeEnvelope(body)
+	if err != nil {
+		return nil, err
+	}
+	r := &request{Selectors: map[string]string{}, Options: map[string]string{}}
+	if err := r.readHeader(env); err != nil {
+		return nil, err
+	}
+	r.readShellBody(env)
+	return r, nil
+}
+
+// decodeEnvelope decodes the XML of an envelope that has both a Header and a Body.
+func decodeEnvelope(body []byte) (*xmlEnvelope, error) {
 	var env xmlEnvelope
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	// Clients send UTF-8 (and say so); reject other encodings the way a schema check would.
@@ -146,39 +160,41 @@ func parseEnvelope(body []byte) (*request, error) {
 	if env.Header == nil || env.Body == nil {
 		return nil, &parseError{kind: faultSchema, detail: "envelope without Header or Body"}
 	}
+	return &env, nil
+}
+
+// readHeader reads the addressing and WS-Management headers into r, refusing a missing or
+// duplicated Action or MessageID and an unreadable OperationTimeout or MaxEnvelopeSize.
+func (r *request) readHeader(env *xmlEnvelope) error {
 	h := env.Header
-	r := &request{
-		To:          strings.TrimSpace(h.To),
-		ResourceURI: strings.TrimSpace(h.ResourceURI),
-		Locale:      strings.TrimSpace(h.Locale.Lang),
-		Selectors:   map[string]string{},
-		Options:     map[string]string{},
-	}
+	r.To = strings.TrimSpace(h.To)
+	r.ResourceURI = strings.TrimSpace(h.ResourceURI)
+	r.Locale = strings.TrimSpace(h.Locale.Lang)
 	if len(h.MessageID) == 1 {
 		r.MessageID = strings.TrimSpace(h.MessageID[0])
 	}
 	switch {
 	case len(h.Action) == 0 || strings.TrimSpace(h.Action[0]) == "":
-		return nil, &parseError{kind: faultHeaderRequired, messageID: r.MessageID, detail: "missing a:Action"}
+		return &parseError{kind: faultHeaderRequired, messageID: r.MessageID, detail: "missing a:Action"}
 	case len(h.Action) > 1:
-		return nil, &parseError{kind: faultInvalidHeader, messageID: r.MessageID, detail: "duplicate a:Action"}
+		return &parseError{kind: faultInvalidHeader, messageID: r.MessageID, detail: "duplicate a:Action"}
 	case len(h.MessageID) == 0 || r.MessageID == "":
-		return nil, &parseError{kind: faultHeaderRequired, detail: "missing a:MessageID"}
+		return &parseError{kind: faultHeaderRequired, detail: "missing a:MessageID"}
 	case len(h.MessageID) > 1:
-		return nil, &parseError{kind: faultInvalidHeader, detail: "duplicate a:MessageID"}
+		return &parseError{kind: faultInvalidHeader, detail: "duplicate a:MessageID"}
 	}
 	r.Action = strings.TrimSpace(h.Action[0])
 	if t := strings.TrimSpace(h.OperationTimeout); t != "" {
 		d, err := parseDuration(t)
 		if err != nil {
-			return nil, &parseError{kind: faultInvalidTimeout, messageID: r.MessageID, detail: err.Error()}
+			return &parseError{kind: faultInvalidTimeout, messageID: r.MessageID, detail: err.Error()}
 		}
 		r.Timeout = d
 	}
 	if s := strings.TrimSpace(h.MaxEnvelopeSize); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n <= 0 {
-			return nil, &parseError{kind: faultSchema, messageID: r.MessageID, detail: "bad MaxEnvelopeSize"}
+			return &parseError{kind: faultSchema, messageID: r.MessageID, detail: "bad MaxEnvelopeSize"}
 		}
 		r.MaxEnvelope = n
 	}
@@ -188,6 +204,11 @@ func parseEnvelope(body []byte) (*request, error) {
 	for _, o := range h.Options {
 		r.Options[strings.ToUpper(o.Name)] = strings.TrimSpace(o.Value)
 	}
+	return nil
+}
+
+// readShellBody reads into r the parts of the body the shell actions use.
+func (r *request) readShellBody(env *xmlEnvelope) {
 	b := env.Body
 	if b.Shell != nil {
 		r.HasShell = true
@@ -214,7 +235,6 @@ func parseEnvelope(body []byte) (*request, error) {
 			}
 		}
 	}
-	return r, nil
 }
 
 // commandLine joins the two forms a client may use: the whole line in rsp:Command

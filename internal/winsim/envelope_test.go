@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,20 @@ import (
 	"github.com/masterzen/winrm"
 )
 
-const recordingsDir = "/work/shared/reference/recordings"
+// recordingsDir holds the pypsrp recordings of a real Windows host (see its README.md), part of
+// the repository so that the tests comparing the simulator with Windows run everywhere.
+const recordingsDir = "testdata/recordings"
+
+// recordingFiles are the recordings the tests replay; recordingNames fails when the directory
+// holds a different set, so that a lost file fails the tests rather than shrinking them.
+var recordingFiles = []string{
+	"test_client_execute_cmd.yml",
+	"test_winrs_bad_cmd_id.yml",
+	"test_winrs_open_already_opened.yml",
+	"test_winrs_operation_timeout.yml",
+	"test_winrs_standard.yml",
+	"test_winrs_stderr_rc.yml",
+}
 
 // exchange is one request/response pair of a recording.
 type exchange struct {
@@ -26,7 +40,7 @@ func loadRecording(t testing.TB, name string) []exchange {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(recordingsDir, name))
 	if err != nil {
-		t.Skipf("recording not available: %v", err)
+		t.Fatalf("recording of a real Windows host missing (restore %s from git): %v", recordingsDir, err)
 	}
 	var out []exchange
 	for _, line := range strings.Split(string(data), "\n") {
@@ -47,17 +61,24 @@ func loadRecording(t testing.TB, name string) []exchange {
 	return out
 }
 
+// recordingNames returns recordingFiles after checking that they, and no other recordings, are in
+// recordingsDir.
 func recordingNames(t testing.TB) []string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(recordingsDir, "*.yml"))
-	if len(m) == 0 {
-		t.Skip("no recordings")
+	m, err := filepath.Glob(filepath.Join(recordingsDir, "*.yml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	names := make([]string, len(m))
+	found := make([]string, len(m))
 	for i, p := range m {
-		names[i] = filepath.Base(p)
+		found[i] = filepath.Base(p)
 	}
-	return names
+	slices.Sort(found)
+	if !slices.Equal(found, recordingFiles) {
+		t.Fatalf("%s holds %q, want %q: restore the missing files from git, or list a new one in recordingFiles",
+			recordingsDir, found, recordingFiles)
+	}
+	return recordingFiles
 }
 
 func TestParseEnvelopeRecordedRequests(t *testing.T) {
@@ -210,10 +231,8 @@ func FuzzEnvelope(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("<"))
 	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body/></s:Envelope>`))
-	if names, _ := filepath.Glob(filepath.Join(recordingsDir, "*.yml")); len(names) > 0 {
-		for _, ex := range loadRecording(f, "test_winrs_stderr_rc.yml") {
-			f.Add([]byte(ex.request))
-		}
+	for _, ex := range loadRecording(f, "test_winrs_stderr_rc.yml") {
+		f.Add([]byte(ex.request))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := parseEnvelope(data)

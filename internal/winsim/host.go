@@ -95,7 +95,7 @@ type Stats struct {
 // Host is one simulated Windows host serving WinRM.
 type Host struct {
 	opts    Options
-	machine *winhost.Host
+	machine *winhost.Machine
 	ntlm    *ntlmsrv.Server
 	users   map[string]User // by upper-case name
 
@@ -283,6 +283,22 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 		ln.Close()
 		return nil, err
 	}
+	opts, err = opts.withDefaults()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	h, err := newHost(opts, index)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	h.listen(ln, a, cert, pem)
+	return h, nil
+}
+
+// withDefaults returns the options with the defaults filled in, or an error for an unknown Auth.
+func (opts Options) withDefaults() (Options, error) {
 	if opts.Username == "" {
 		opts.Username = defaultUsername
 	}
@@ -295,8 +311,7 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 	case "ntlm", "basic", "any":
 		opts.Auth = strings.ToLower(opts.Auth)
 	default:
-		ln.Close()
-		return nil, fmt.Errorf("winsim: unknown auth %q (want ntlm, basic or any)", opts.Auth)
+		return opts, fmt.Errorf("winsim: unknown auth %q (want ntlm, basic or any)", opts.Auth)
 	}
 	if opts.ShellIdleTimeout <= 0 {
 		opts.ShellIdleTimeout = defaultIdle
@@ -307,9 +322,15 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 	if opts.MaxEnvelopeSize <= 0 {
 		opts.MaxEnvelopeSize = defaultMaxEnvelope
 	}
+	return opts, nil
+}
+
+// newHost returns the host of the completed options, not yet listening: its machine, its local
+// accounts and NTLM server, and its fault-injection state (index seeds its random source apart
+// from the other hosts of the same Seed).
+func newHost(opts Options, index int) (*Host, error) {
 	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname})
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	h := &Host{
@@ -336,6 +357,11 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 	}
 	h.ntlm = &ntlmsrv.Server{Creds: h.password, TargetName: strings.ToUpper(target)}
 	h.baseCtx, h.cancel = context.WithCancel(context.Background())
+	return h, nil
+}
+
+// listen serves the host on ln (at address a), over TLS with cert when it is not nil.
+func (h *Host) listen(ln net.Listener, a *net.TCPAddr, cert *tls.Certificate, pem []byte) {
 	h.scheme = "http"
 	if cert != nil {
 		h.scheme = "https"
@@ -360,7 +386,6 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 		defer h.wg.Done()
 		_ = h.srv.Serve(ln)
 	}()
-	return h, nil
 }
 
 // password is the NTLM credential lookup: local accounts, any domain (a workgroup host accepts
@@ -377,7 +402,7 @@ func (h *Host) URL() string { return h.scheme + "://" + h.addr + "/wsman" }
 func (h *Host) Addr() string { return h.addr }
 
 // Machine is the simulated machine behind the host: its registry, services and command history.
-func (h *Host) Machine() *winhost.Host { return h.machine }
+func (h *Host) Machine() *winhost.Machine { return h.machine }
 
 // CertPEM is the PEM of the host's self-signed certificate (nil without HTTPS). It is its own CA:
 // give it to a client as the CA certificate.

@@ -512,7 +512,7 @@ func TestSkipCmdShell(t *testing.T) {
 // TestSyncFromFlagsByProfile is the issue's acceptance scenario over NTLM with message encryption
 // against default hosts: DOMHIER,MANUAL gives AllSync on 2003; ALL fails there and works on 2022.
 func TestSyncFromFlagsByProfile(t *testing.T) {
-	const query = `reg query HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters /v Type`
+	const query = `reg query ` + paramsKey + ` /v Type`
 	for _, p := range []winhost.Profile{winhost.P2003, winhost.P2022} {
 		t.Run(string(p), func(t *testing.T) {
 			h := startHost(t, Options{Profile: p})

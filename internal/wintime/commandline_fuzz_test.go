@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -160,7 +161,7 @@ func FuzzApplyCommandLine(f *testing.F) {
 func ptr[T any](v T) *T { return &v }
 
 // readHost runs the read command on h and parses it, as the provider does.
-func readHost(t *testing.T, h *winhost.Host) wintime.State {
+func readHost(t *testing.T, h *winhost.Machine) wintime.State {
 	t.Helper()
 	res := h.Exec(context.Background(), wintime.ReadCommand(), 65001)
 	st, err := wintime.ParseState(string(res.Stdout))
@@ -303,14 +304,16 @@ func TestApplyCommandLineAllowlist(t *testing.T) {
 
 	}
 	for _, s := range hostileSeeds {
-		if err := wintime.ValidateAddress(s); (err == nil) != accepted[s] {
-			t.Errorf("ValidateAddress(%q) = %v", s, err)
-		}
-		if _, err := wintime.ParseType(s); err == nil {
-			t.Errorf("ParseType(%q) accepted it", s)
-		}
-		if _, err := wintime.ParseFlag(s); err == nil {
-			t.Errorf("ParseFlag(%q) accepted it", s)
-		}
+		t.Run(strconv.Quote(s), func(t *testing.T) {
+			if err := wintime.ValidateAddress(s); (err == nil) != accepted[s] {
+				t.Errorf("ValidateAddress(%q) = %v", s, err)
+			}
+			if _, err := wintime.ParseType(s); err == nil {
+				t.Errorf("ParseType(%q) accepted it", s)
+			}
+			if _, err := wintime.ParseFlag(s); err == nil {
+				t.Errorf("ParseFlag(%q) accepted it", s)
+			}
+		})
 	}
 }

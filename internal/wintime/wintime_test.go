@@ -2,6 +2,7 @@ package wintime
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -14,25 +15,28 @@ var (
 
 func TestParseType(t *testing.T) {
 	tests := []struct {
+		name    string
 		in      string
 		want    Type
 		wantErr bool
 	}{
-		{"NTP", NTP, false},
-		{"ntp", NTP, false},
-		{"AllSync", AllSync, false},
-		{"allsync", AllSync, false},
-		{"NT5DS", NT5DS, false},
-		{"NoSync", NoSync, false},
-		{"", "", true},
-		{"NTP ", "", true},
-		{"Manual", "", true},
+		{"NTP", "NTP", NTP, false},
+		{"lower case", "ntp", NTP, false},
+		{"AllSync", "AllSync", AllSync, false},
+		{"AllSync lower case", "allsync", AllSync, false},
+		{"NT5DS", "NT5DS", NT5DS, false},
+		{"NoSync", "NoSync", NoSync, false},
+		{"empty", "", "", true},
+		{"trailing space", "NTP ", "", true},
+		{"unknown", "Manual", "", true},
 	}
-	for _, tt := range tests {
-		got, err := ParseType(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("ParseType(%q) = %q, %v; want %q, err=%v", tt.in, got, err, tt.want, tt.wantErr)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseType(tc.in)
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("ParseType(%q) = %q, %v; want %q, err=%v", tc.in, got, err, tc.want, tc.wantErr)
+			}
+		})
 	}
 	if _, err := ParseType("bogus"); err == nil || !strings.Contains(err.Error(), "NoSync, NTP, NT5DS, AllSync") {
 		t.Errorf("error should list the allowed values, got %v", err)
@@ -41,19 +45,22 @@ func TestParseType(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	tests := []struct {
+		name string
 		f    Flags
 		want []string
 	}{
-		{0, []string{}},
-		{0x9, []string{"SpecialInterval", "Client"}},
-		{0xa, []string{"UseAsFallbackOnly", "Client"}},
-		{0xf, []string{"SpecialInterval", "UseAsFallbackOnly", "SymmetricActive", "Client"}},
-		{0x19, []string{"SpecialInterval", "Client", "0x10"}},
+		{"none", 0, []string{}},
+		{"default", 0x9, []string{"SpecialInterval", "Client"}},
+		{"fallback", 0xa, []string{"UseAsFallbackOnly", "Client"}},
+		{"all named", 0xf, []string{"SpecialInterval", "UseAsFallbackOnly", "SymmetricActive", "Client"}},
+		{"unnamed bit", 0x19, []string{"SpecialInterval", "Client", "0x10"}},
 	}
-	for _, tt := range tests {
-		if got := tt.f.Names(); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Flags(%#x).Names() = %v, want %v", tt.f, got, tt.want)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Names(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Flags(%#x).Names() = %v, want %v", tc.f, got, tc.want)
+			}
+		})
 	}
 	for _, name := range FlagNames() {
 		f, err := ParseFlag(strings.ToLower(name))
@@ -68,23 +75,26 @@ func TestFlags(t *testing.T) {
 
 func TestParsePeers(t *testing.T) {
 	tests := []struct {
+		name    string
 		in      string
 		want    []Peer
 		wantErr bool
 	}{
-		{"time.windows.com,0x9", []Peer{{"time.windows.com", 0x9}}, false},
-		{"a,0x09  b,0XA c", []Peer{{"a", 9}, {"b", 0xa}, {"c", 0}}, false},
-		{"a,9", []Peer{{"a", 9}}, false},
-		{"", []Peer{}, false},
-		{"a,0xZZ", nil, true},
-		{",0x9", nil, true},
-		{"a,0x100", nil, true},
+		{"one peer", "time.windows.com,0x9", []Peer{{"time.windows.com", 0x9}}, false},
+		{"spacing, case and no flags", "a,0x09  b,0XA c", []Peer{{"a", 9}, {"b", 0xa}, {"c", 0}}, false},
+		{"decimal flags", "a,9", []Peer{{"a", 9}}, false},
+		{"empty", "", []Peer{}, false},
+		{"bad hex", "a,0xZZ", nil, true},
+		{"no address", ",0x9", nil, true},
+		{"flags over a byte", "a,0x100", nil, true},
 	}
-	for _, tt := range tests {
-		got, err := ParsePeers(tt.in)
-		if (err != nil) != tt.wantErr || (!tt.wantErr && !reflect.DeepEqual(got, tt.want)) {
-			t.Errorf("ParsePeers(%q) = %v, %v; want %v, err=%v", tt.in, got, err, tt.want, tt.wantErr)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParsePeers(tc.in)
+			if (err != nil) != tc.wantErr || (!tc.wantErr && !reflect.DeepEqual(got, tc.want)) {
+				t.Errorf("ParsePeers(%q) = %v, %v; want %v, err=%v", tc.in, got, err, tc.want, tc.wantErr)
+			}
+		})
 	}
 }
 
@@ -110,36 +120,44 @@ func TestValidateAddress(t *testing.T) {
 		"-bad.example", "bad-.example", "a..b", "fe80::1%eth0", "[::1]", "999.1.1.1", "1.2.3", strings.Repeat("a", 64) + ".com",
 		"a/b", "a\\b", "a;b", "a'b", "(a)", "a<b", "a>b", "a\tb", "ntp.nict.jp.",
 	}
+	// Each case is named by its quoted value: the values are their own best description.
 	for _, s := range good {
-		if err := ValidateAddress(s); err != nil {
-			t.Errorf("ValidateAddress(%q) = %v, want nil", s, err)
-		}
+		t.Run("valid "+strconv.Quote(s), func(t *testing.T) {
+			if err := ValidateAddress(s); err != nil {
+				t.Errorf("ValidateAddress(%q) = %v, want nil", s, err)
+			}
+		})
 	}
 	for _, s := range bad {
-		if err := ValidateAddress(s); err == nil {
-			t.Errorf("ValidateAddress(%q) = nil, want an error", s)
-		}
+		t.Run("invalid "+strconv.Quote(s), func(t *testing.T) {
+			if err := ValidateAddress(s); err == nil {
+				t.Errorf("ValidateAddress(%q) = nil, want an error", s)
+			}
+		})
 	}
 }
 
 func TestParseVer(t *testing.T) {
 	tests := []struct {
+		name    string
 		out     string
 		want    Version
 		release string
 	}{
-		{"\r\nMicrosoft Windows [Version 5.2.3790]\r\n", v2003, "Windows Server 2003"},
-		{"\r\nMicrosoft Windows [Version 6.1.7601]\r\n", Version{6, 1, 7601, 0}, "Windows Server 2008 R2"},
-		{"Microsoft Windows [Version 10.0.17763.1821]", Version{10, 0, 17763, 1821}, "Windows Server 2019"},
-		{"Microsoft Windows [Version 10.0.20348.587]", v2022, "Windows Server 2022"},
-		{"Microsoft Windows [バージョン 10.0.26100.1742]", Version{10, 0, 26100, 1742}, "Windows Server 2025"},
-		{"Microsoft Windows [Version 10.0.19045.1]", Version{10, 0, 19045, 1}, "Windows 10.0.19045.1"},
+		{"2003", "\r\nMicrosoft Windows [Version 5.2.3790]\r\n", v2003, "Windows Server 2003"},
+		{"2008 R2", "\r\nMicrosoft Windows [Version 6.1.7601]\r\n", Version{6, 1, 7601, 0}, "Windows Server 2008 R2"},
+		{"2019", "Microsoft Windows [Version 10.0.17763.1821]", Version{10, 0, 17763, 1821}, "Windows Server 2019"},
+		{"2022", "Microsoft Windows [Version 10.0.20348.587]", v2022, "Windows Server 2022"},
+		{"2025 Japanese", "Microsoft Windows [バージョン 10.0.26100.1742]", Version{10, 0, 26100, 1742}, "Windows Server 2025"},
+		{"client build", "Microsoft Windows [Version 10.0.19045.1]", Version{10, 0, 19045, 1}, "Windows 10.0.19045.1"},
 	}
-	for _, tt := range tests {
-		got, err := ParseVer(tt.out)
-		if err != nil || got != tt.want || got.Release() != tt.release {
-			t.Errorf("ParseVer(%q) = %v (%s), %v; want %v (%s)", tt.out, got, got.Release(), err, tt.want, tt.release)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseVer(tc.out)
+			if err != nil || got != tc.want || got.Release() != tc.release {
+				t.Errorf("ParseVer(%q) = %v (%s), %v; want %v (%s)", tc.out, got, got.Release(), err, tc.want, tc.release)
+			}
+		})
 	}
 	if _, err := ParseVer("The command completed successfully."); err == nil {
 		t.Error("ParseVer without a version should fail")
@@ -249,23 +267,23 @@ func TestApplyCommand(t *testing.T) {
 			`w32tm /config /syncfromflags:DOMHIER,MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`},
 		{"2008 NoSync", running(v2008), Settings{Type: NoSync}, `w32tm /config /syncfromflags:NO /update`},
 		{"2003 NoSync", running(v2003), Settings{Type: NoSync},
-			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`},
+			`reg add "` + ParametersKey + `" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`},
 		{"2003 NTP", running(v2003), Settings{Type: NTP, Peers: peers[:1]}, `w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /update`},
 		{"2022 NT5DS", running(v2022), Settings{Type: NT5DS}, `w32tm /config /syncfromflags:DOMHIER /update`},
 		{"2003 reliable", running(v2003), Settings{Type: NTP, Peers: peers[:1], Reliable: &yes},
 			`w32tm /config /syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9" /reliable:YES /update`},
 		{"2003 NoSync not reliable", running(v2003), Settings{Type: NoSync, Reliable: &no},
-			`reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /reliable:NO /update`},
+			`reg add "` + ParametersKey + `" /v Type /t REG_SZ /d NoSync /f && w32tm /config /reliable:NO /update`},
 		{"stopped", State{Version: v2022, Installed: true, Service: ServiceStopped}, Settings{Type: NT5DS},
 			`net start w32time & w32tm /config /syncfromflags:DOMHIER /update`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ApplyCommand(tt.state, tt.want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ApplyCommand(tc.state, tc.want)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tt.steps + " && (" + ReadCommand() + ")"
+			want := tc.steps + " && (" + ReadCommand() + ")"
 			if got != want {
 				t.Errorf("ApplyCommand =\n%s\nwant\n%s", got, want)
 			}
@@ -283,10 +301,12 @@ func TestApplyCommand(t *testing.T) {
 		{"not installed", State{Version: v2022, Service: ServiceNotInstalled}, Settings{Type: NTP}},
 		{"NT4", State{Version: Version{4, 0, 1381, 0}, Installed: true, Service: ServiceRunning}, Settings{Type: NTP}},
 	}
-	for _, tt := range errCases {
-		if _, err := ApplyCommand(tt.state, tt.want); err == nil {
-			t.Errorf("%s: ApplyCommand should fail", tt.name)
-		}
+	for _, tc := range errCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ApplyCommand(tc.state, tc.want); err == nil {
+				t.Errorf("ApplyCommand(%+v, %+v) succeeded, want an error", tc.state, tc.want)
+			}
+		})
 	}
 }
 

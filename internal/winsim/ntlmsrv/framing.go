@@ -144,75 +144,93 @@ func splitEncrypted(body []byte, boundary string) ([]encryptedPart, error) {
 		if rest, ok = cutEOL(rest); !ok {
 			return nil, fmt.Errorf("%w: no line break after boundary", errFraming)
 		}
-
-		// First part: the headers describing the sealed message.
-		length := -1
-		sawProtocol := false
-		for !bytes.HasPrefix(rest, delim) {
-			var line []byte
-			if line, rest, ok = cutLine(rest); !ok {
-				return nil, fmt.Errorf("%w: truncated header", errFraming)
-			}
-			name, value, isHeader := headerLine(line)
-			switch {
-			case !isHeader:
-				if len(bytes.TrimSpace(line)) != 0 {
-					return nil, fmt.Errorf("%w: bad header line %q", errFraming, line)
-				}
-			case strings.EqualFold(name, "Content-Type"):
-				if !strings.EqualFold(value, encryptedProtocol) {
-					return nil, fmt.Errorf("%w: part Content-Type %q", errFraming, value)
-				}
-				sawProtocol = true
-			case strings.EqualFold(name, "OriginalContent"):
-				if length, ok = originalLength(value); !ok {
-					return nil, fmt.Errorf("%w: no Length in OriginalContent %q", errFraming, value)
-				}
-			}
+		length, after, err := readSealedHeaders(rest, delim)
+		if err != nil {
+			return nil, err
 		}
-		if !sawProtocol || length < 0 {
-			return nil, fmt.Errorf("%w: missing Content-Type or OriginalContent header", errFraming)
+		part, after, err := readSealedPayload(after[len(delim):], delim, length)
+		if err != nil {
+			return nil, err
 		}
-
-		// Second part: one Content-Type header, then the binary payload.
-		rest = rest[len(delim):]
-		if rest, ok = cutEOL(rest); !ok {
-			return nil, fmt.Errorf("%w: no line break after boundary", errFraming)
-		}
-		var line []byte
-		if line, rest, ok = cutLine(rest); !ok {
-			return nil, fmt.Errorf("%w: truncated header", errFraming)
-		}
-		if name, value, isHeader := headerLine(line); !isHeader || !strings.EqualFold(name, "Content-Type") ||
-			!strings.EqualFold(value, "application/octet-stream") {
-			return nil, fmt.Errorf("%w: expected octet-stream part, got %q", errFraming, line)
-		}
-		rest, _ = bytes.CutPrefix(rest, []byte("\r\n"))
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("%w: truncated payload", errFraming)
-		}
-		sigLen := binary.LittleEndian.Uint32(rest)
-		if sigLen != signatureLen {
-			return nil, fmt.Errorf("%w: signature length %d, want %d", errFraming, sigLen, signatureLen)
-		}
-		rest = rest[4:]
-		if len(rest) < signatureLen {
-			return nil, fmt.Errorf("%w: truncated signature", errFraming)
-		}
-		sig := rest[:signatureLen]
-		rest = rest[signatureLen:]
-		n := sealedLen(rest, delim, length)
-		if n < 0 {
-			return nil, fmt.Errorf("%w: no boundary after the sealed data (declared Length %d)", errFraming, length)
-		}
-		parts = append(parts, encryptedPart{signature: sig, sealed: rest[:n]})
-		rest = rest[n:]
-		rest, _ = bytes.CutPrefix(rest, []byte("\r\n"))
+		parts = append(parts, part)
+		rest = after
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%w: no encrypted part", errFraming)
 	}
 	return parts, nil
+}
+
+// readSealedHeaders reads the first part of a pair, the headers describing the sealed message, up
+// to the next boundary, and returns the declared length of the original message.
+func readSealedHeaders(rest, delim []byte) (length int, after []byte, err error) {
+	length = -1
+	sawProtocol := false
+	for !bytes.HasPrefix(rest, delim) {
+		var line []byte
+		var ok bool
+		if line, rest, ok = cutLine(rest); !ok {
+			return 0, nil, fmt.Errorf("%w: truncated header", errFraming)
+		}
+		name, value, isHeader := headerLine(line)
+		switch {
+		case !isHeader:
+			if len(bytes.TrimSpace(line)) != 0 {
+				return 0, nil, fmt.Errorf("%w: bad header line %q", errFraming, line)
+			}
+		case strings.EqualFold(name, "Content-Type"):
+			if !strings.EqualFold(value, encryptedProtocol) {
+				return 0, nil, fmt.Errorf("%w: part Content-Type %q", errFraming, value)
+			}
+			sawProtocol = true
+		case strings.EqualFold(name, "OriginalContent"):
+			if length, ok = originalLength(value); !ok {
+				return 0, nil, fmt.Errorf("%w: no Length in OriginalContent %q", errFraming, value)
+			}
+		}
+	}
+	if !sawProtocol || length < 0 {
+		return 0, nil, fmt.Errorf("%w: missing Content-Type or OriginalContent header", errFraming)
+	}
+	return length, rest, nil
+}
+
+// readSealedPayload reads the second part of a pair, after its boundary: one Content-Type header,
+// then the signature and the sealed bytes of the declared length, up to the next boundary.
+func readSealedPayload(rest, delim []byte, length int) (part encryptedPart, after []byte, err error) {
+	var ok bool
+	if rest, ok = cutEOL(rest); !ok {
+		return part, nil, fmt.Errorf("%w: no line break after boundary", errFraming)
+	}
+	var line []byte
+	if line, rest, ok = cutLine(rest); !ok {
+		return part, nil, fmt.Errorf("%w: truncated header", errFraming)
+	}
+	if name, value, isHeader := headerLine(line); !isHeader || !strings.EqualFold(name, "Content-Type") ||
+		!strings.EqualFold(value, "application/octet-stream") {
+		return part, nil, fmt.Errorf("%w: expected octet-stream part, got %q", errFraming, line)
+	}
+	rest, _ = bytes.CutPrefix(rest, []byte("\r\n"))
+	if len(rest) < 4 {
+		return part, nil, fmt.Errorf("%w: truncated payload", errFraming)
+	}
+	sigLen := binary.LittleEndian.Uint32(rest)
+	if sigLen != signatureLen {
+		return part, nil, fmt.Errorf("%w: signature length %d, want %d", errFraming, sigLen, signatureLen)
+	}
+	rest = rest[4:]
+	if len(rest) < signatureLen {
+		return part, nil, fmt.Errorf("%w: truncated signature", errFraming)
+	}
+	sig := rest[:signatureLen]
+	rest = rest[signatureLen:]
+	n := sealedLen(rest, delim, length)
+	if n < 0 {
+		return part, nil, fmt.Errorf("%w: no boundary after the sealed data (declared Length %d)", errFraming, length)
+	}
+	part = encryptedPart{signature: sig, sealed: rest[:n]}
+	rest, _ = bytes.CutPrefix(rest[n:], []byte("\r\n"))
+	return part, rest, nil
 }
 
 // cutEOL removes a leading CRLF (or bare LF).

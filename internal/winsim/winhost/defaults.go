@@ -16,10 +16,15 @@ const (
 // (windows-time.md section 5). Values not in that table are marked inferred below.
 func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	r.deleteKey(keyW32Time)
-	dc := role == DomainController
-	standalone := role == Standalone
+	writeW32TimeService(r, p, role)
+	writeW32TimeParameters(r, p, role)
+	writeW32TimeConfig(r, role)
+	writeW32TimeProviders(r, role)
+}
 
-	// The service key itself [inferred: usual SCM values].
+// writeW32TimeService writes the service key itself [inferred: usual SCM values].
+func writeW32TimeService(r *registry, p Profile, role Role) {
+	standalone := role == Standalone
 	svc := r.ensure(keyW32Time)
 	if p == P2003 {
 		svc.set("DisplayName", sz("Windows Time"))
@@ -38,8 +43,11 @@ func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	}
 	svc.set("Start", dword(start))
 	svc.set("Type", dword(0x20)) // SERVICE_WIN32_SHARE_PROCESS
+}
 
-	// Parameters [seen: Type, NtpServer; ServiceDll family inferred].
+// writeW32TimeParameters writes Parameters [seen: Type, NtpServer; ServiceDll family inferred].
+func writeW32TimeParameters(r *registry, p Profile, role Role) {
+	standalone := role == Standalone
 	par := r.ensure(keyW32Time + `\Parameters`)
 	par.set("ServiceDll", expandSz(`%systemroot%\system32\w32time.dll`))
 	if p != P2003 {
@@ -56,8 +64,12 @@ func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	} else {
 		par.set("Type", sz("NT5DS"))
 	}
+}
 
-	// Config [seen: AnnounceFlags, Min/MaxPollInterval, phase corrections, EventLogFlags; the rest inferred].
+// writeW32TimeConfig writes Config [seen: AnnounceFlags, Min/MaxPollInterval, phase corrections,
+// EventLogFlags; the rest inferred].
+func writeW32TimeConfig(r *registry, role Role) {
+	dc := role == DomainController
 	cfg := r.ensure(keyW32Time + `\Config`)
 	cfg.set("EventLogFlags", dword(2))
 	cfg.set("AnnounceFlags", dword(10))
@@ -87,8 +99,12 @@ func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	cfg.set("HoldPeriod", dword(5))
 	cfg.set("PhaseCorrectRate", dword(1))
 	cfg.set("UpdateInterval", dword(100))
+}
 
-	// TimeProviders [seen: Enabled, SpecialPollInterval, CrossSiteSyncFlags, ResolvePeerBackoff*, EventLogFlags].
+// writeW32TimeProviders writes TimeProviders [seen: Enabled, SpecialPollInterval, CrossSiteSyncFlags,
+// ResolvePeerBackoff*, EventLogFlags].
+func writeW32TimeProviders(r *registry, role Role) {
+	dc, standalone := role == DomainController, role == Standalone
 	cl := r.ensure(keyW32Time + `\TimeProviders\NtpClient`)
 	cl.set("DllName", expandSz(`%systemroot%\system32\w32time.dll`))
 	cl.set("Enabled", dword(1))

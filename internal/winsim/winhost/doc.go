@@ -3,8 +3,8 @@
 // and the programs the provider runs (ver, reg, w32tm, net, sc, tzutil, echo, exit, cmd). It is pure Go,
 // does no I/O, and imports nothing else from this module.
 //
-// Host.Exec runs one command line as the WinRM cmd shell does and returns stdout, stderr (encoded in the
-// console code page) and the exit code. Every command line is recorded (History). Tests change the
+// Machine.Exec runs one command line as the WinRM cmd shell does and returns stdout, stderr (encoded in
+// the console code page) and the exit code. Every command line is recorded (History). Tests change the
 // host behind the provider's back through GetValue/SetString/SetDWord/DeleteValue/DeleteKey,
 // SetServiceRunning, SetElevated and SetHang.
 //

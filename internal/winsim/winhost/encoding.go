@@ -18,7 +18,7 @@ const (
 )
 
 // oemCodePage is the console code page of the host's locale.
-func (h *Host) oemCodePage() int {
+func (h *Machine) oemCodePage() int {
 	if h.cfg.Locale == JaJP {
 		return cp932
 	}
@@ -27,7 +27,7 @@ func (h *Host) oemCodePage() int {
 
 // outputCodePage is the code page console programs write in: the one the shell asked for when the
 // release honours it, else the OEM code page [inferred: 2003 ignores 65001].
-func (h *Host) outputCodePage(requested int) int {
+func (h *Machine) outputCodePage(requested int) int {
 	switch requested {
 	case cpUTF8:
 		if h.pi.honoursUTF8 {
@@ -41,7 +41,7 @@ func (h *Host) outputCodePage(requested int) int {
 
 // encode converts program output (UTF-8 text) to the bytes the console would carry. Characters the code
 // page cannot represent become '?', as WideCharToMultiByte's default character.
-func (h *Host) encode(b []byte, requested int) []byte {
+func (h *Machine) encode(b []byte, requested int) []byte {
 	var enc encoding.Encoding
 	switch h.outputCodePage(requested) {
 	case cpUTF8:

@@ -31,8 +31,9 @@ const (
 	svcRunning
 )
 
-// Host is one simulated Windows machine. All methods are safe for concurrent use.
-type Host struct {
+// Machine is one simulated Windows host: its registry, the W32Time service, cmd.exe and the programs
+// the provider runs. All methods are safe for concurrent use.
+type Machine struct {
 	cfg Config
 	pi  profileInfo
 
@@ -49,7 +50,7 @@ type Host struct {
 
 // New returns a host with a fresh registry for its profile and role, W32Time installed and running, and
 // an elevated (administrator) session.
-func New(cfg Config) (*Host, error) {
+func New(cfg Config) (*Machine, error) {
 	if cfg.Profile == "" {
 		cfg.Profile = P2022
 	}
@@ -82,7 +83,7 @@ func New(cfg Config) (*Host, error) {
 	if strings.ContainsAny(cfg.Hostname, "\\/:*?\"<>|% \t\r\n") || len(cfg.Hostname) > 63 {
 		return nil, fmt.Errorf("winhost: invalid hostname %q", cfg.Hostname)
 	}
-	h := &Host{
+	h := &Machine{
 		cfg:      cfg,
 		pi:       profiles[cfg.Profile],
 		reg:      newRegistry(),
@@ -97,12 +98,12 @@ func New(cfg Config) (*Host, error) {
 }
 
 // Config returns the host's configuration with defaults filled in.
-func (h *Host) Config() Config { return h.cfg }
+func (h *Machine) Config() Config { return h.cfg }
 
 // Exec runs one cmd.exe command line as the WinRM cmd shell does. codepage is what the shell asked for
 // (65001 = UTF-8; 0 = the OEM default). When ctx ends, a hanging command returns with exit code 1 and
 // commands not yet started are not run.
-func (h *Host) Exec(ctx context.Context, cmdline string, codepage int) Result {
+func (h *Machine) Exec(ctx context.Context, cmdline string, codepage int) Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -129,14 +130,14 @@ func (h *Host) Exec(ctx context.Context, cmdline string, codepage int) Result {
 }
 
 // History returns every command line Exec received, verbatim, in order.
-func (h *Host) History() []string {
+func (h *Machine) History() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.history...)
 }
 
 // ClearHistory forgets the recorded command lines.
-func (h *Host) ClearHistory() {
+func (h *Machine) ClearHistory() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.history = nil
@@ -144,35 +145,35 @@ func (h *Host) ClearHistory() {
 
 // GetValue reads a registry value. key is like `HKLM\SYSTEM\...` or `HKEY_LOCAL_MACHINE\...`,
 // case-insensitive; name "" is the key's default value.
-func (h *Host) GetValue(key, name string) (Value, bool) {
+func (h *Machine) GetValue(key, name string) (Value, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.reg.getValue(key, name)
 }
 
 // SetString writes a REG_SZ value, creating the key if needed.
-func (h *Host) SetString(key, name, data string) {
+func (h *Machine) SetString(key, name, data string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reg.setValue(key, name, sz(data))
 }
 
 // SetDWord writes a REG_DWORD value, creating the key if needed.
-func (h *Host) SetDWord(key, name string, v uint32) {
+func (h *Machine) SetDWord(key, name string, v uint32) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reg.setValue(key, name, dword(v))
 }
 
 // SetValue writes a value of any type, creating the key if needed.
-func (h *Host) SetValue(key, name string, v Value) {
+func (h *Machine) SetValue(key, name string, v Value) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reg.setValue(key, name, v)
 }
 
 // DeleteValue removes a value if present.
-func (h *Host) DeleteValue(key, name string) {
+func (h *Machine) DeleteValue(key, name string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if k := h.reg.key(key); k != nil {
@@ -181,21 +182,21 @@ func (h *Host) DeleteValue(key, name string) {
 }
 
 // DeleteKey removes a key and its subkeys if present.
-func (h *Host) DeleteKey(key string) {
+func (h *Machine) DeleteKey(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reg.deleteKey(key)
 }
 
 // KeyExists reports whether a registry key exists.
-func (h *Host) KeyExists(key string) bool {
+func (h *Machine) KeyExists(key string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.reg.key(key) != nil
 }
 
 // ServiceState returns the W32Time service state: "RUNNING", "STOPPED" or "NOT_INSTALLED".
-func (h *Host) ServiceState() string {
+func (h *Machine) ServiceState() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch h.svc {
@@ -211,7 +212,7 @@ func (h *Host) ServiceState() string {
 
 // SetServiceRunning starts or stops W32Time behind the provider's back. On a host where the service is
 // not installed it marks it installed (the registry is left as it is).
-func (h *Host) SetServiceRunning(running bool) {
+func (h *Machine) SetServiceRunning(running bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if running {
@@ -227,14 +228,14 @@ func (h *Host) SetServiceRunning(running bool) {
 
 // SetElevated chooses whether commands run as an administrator. When false, writes (reg add/delete under
 // HKLM, w32tm /config, /register, /unregister, /resync, net start/stop, tzutil /s) fail with Access is denied.
-func (h *Host) SetElevated(admin bool) {
+func (h *Machine) SetElevated(admin bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.elevated = admin
 }
 
 // SetHang makes any command line containing substr block until its context ends; "" disables.
-func (h *Host) SetHang(substr string) {
+func (h *Machine) SetHang(substr string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hang = substr
@@ -242,7 +243,7 @@ func (h *Host) SetHang(substr string) {
 
 // serviceStarted models a starting time service: it synchronises at once unless it has no source.
 // Callers hold h.mu.
-func (h *Host) serviceStarted() {
+func (h *Machine) serviceStarted() {
 	t, _ := h.effective(`Parameters`, "Type")
 	h.synced = !strings.EqualFold(t.Str, "NoSync")
 	if h.synced {
@@ -252,7 +253,7 @@ func (h *Host) serviceStarted() {
 
 // effective returns a W32Time value as the service sees it: the Group Policy value when one is set,
 // else the local one. sub is a path under the W32Time key such as `TimeProviders\NtpClient`.
-func (h *Host) effective(sub, name string) (v Value, policy bool) {
+func (h *Machine) effective(sub, name string) (v Value, policy bool) {
 	if v, ok := h.reg.getValue(keyW32TimePolicy+`\`+sub, name); ok {
 		return v, true
 	}

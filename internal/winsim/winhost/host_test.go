@@ -20,7 +20,7 @@ const (
 	kService = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time`
 )
 
-func newHost(t *testing.T, cfg Config) *Host {
+func newHost(t *testing.T, cfg Config) *Machine {
 	t.Helper()
 	h, err := New(cfg)
 	if err != nil {
@@ -30,14 +30,14 @@ func newHost(t *testing.T, cfg Config) *Host {
 }
 
 // run executes a command line with UTF-8 output and returns stdout, stderr as strings.
-func run(t *testing.T, h *Host, cmd string) (string, string, int) {
+func run(t *testing.T, h *Machine, cmd string) (string, string, int) {
 	t.Helper()
 	r := h.Exec(context.Background(), cmd, 65001)
 	return decode(t, h, r.Stdout), decode(t, h, r.Stderr), r.ExitCode
 }
 
 // decode turns output back into text: a ja-JP 2003 host answers in CP932 even when 65001 was asked.
-func decode(t *testing.T, h *Host, b []byte) string {
+func decode(t *testing.T, h *Machine, b []byte) string {
 	t.Helper()
 	if h.outputCodePage(65001) != cp932 {
 		return string(b)
@@ -49,7 +49,7 @@ func decode(t *testing.T, h *Host, b []byte) string {
 	return string(s)
 }
 
-func mustRun(t *testing.T, h *Host, cmd string) string {
+func mustRun(t *testing.T, h *Machine, cmd string) string {
 	t.Helper()
 	out, errOut, code := run(t, h, cmd)
 	if code != 0 {
@@ -58,7 +58,7 @@ func mustRun(t *testing.T, h *Host, cmd string) string {
 	return out
 }
 
-func regStr(t *testing.T, h *Host, key, name string) string {
+func regStr(t *testing.T, h *Machine, key, name string) string {
 	t.Helper()
 	v, ok := h.GetValue(key, name)
 	if !ok {
@@ -67,7 +67,7 @@ func regStr(t *testing.T, h *Host, key, name string) string {
 	return v.Str
 }
 
-func regNum(t *testing.T, h *Host, key, name string) uint64 {
+func regNum(t *testing.T, h *Machine, key, name string) uint64 {
 	t.Helper()
 	v, ok := h.GetValue(key, name)
 	if !ok {
@@ -186,7 +186,7 @@ func TestRegQueryFormat(t *testing.T) {
 		h.DeleteKey(kParams)
 		h.SetString(kParams, "NtpServer", "time.windows.com,0x9")
 		h.SetString(kParams, "Type", "NTP")
-		out := mustRun(t, h, `reg query "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters"`)
+		out := mustRun(t, h, `reg query "`+kParams+`"`)
 		want := "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters\r\n" +
 			"    NtpServer    REG_SZ    time.windows.com,0x9\r\n    Type    REG_SZ    NTP\r\n\r\n"
 		if p == P2003 {
@@ -205,17 +205,17 @@ func TestRegQueryFormat(t *testing.T) {
 			t.Errorf("%s: DWORD query = %q", p, out)
 		}
 		// A key listing shows subkeys after the values.
-		out = mustRun(t, h, `reg query HKLM\SYSTEM\CurrentControlSet\Services\W32Time`)
+		out = mustRun(t, h, `reg query `+kService)
 		if !strings.Contains(out, "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Config\r\n") {
 			t.Errorf("%s: subkeys missing: %q", p, out)
 		}
-		out = mustRun(t, h, `reg query HKLM\SYSTEM\CurrentControlSet\Services\W32Time /s`)
+		out = mustRun(t, h, `reg query `+kService+` /s`)
 		if !strings.Contains(out, "TimeProviders\\NtpServer\r\n") || !strings.Contains(out, "SpecialPollInterval") {
 			t.Errorf("%s: /s = %q", p, out)
 		}
 		for _, cmd := range []string{
-			`reg query HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters`,
-			`reg query HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters /v Nope`,
+			`reg query ` + kPolicy,
+			`reg query ` + kParams + ` /v Nope`,
 		} {
 			out, errOut, code := run(t, h, cmd)
 			if code != 1 || out != "" || errOut != "ERROR: The system was unable to find the specified registry key or value.\r\n" {
@@ -339,7 +339,7 @@ func TestSyncFromFlags(t *testing.T) {
 // TestNoSync2003 is the provider's plan for NoSync on 2003: reg add of Type, then /config /update.
 func TestNoSync2003(t *testing.T) {
 	h := newHost(t, Config{Profile: P2003})
-	out := mustRun(t, h, `reg add "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`)
+	out := mustRun(t, h, `reg add "`+kParams+`" /v Type /t REG_SZ /d NoSync /f && w32tm /config /update`)
 	if out != "The operation completed successfully.\r\nThe command completed successfully.\r\n" {
 		t.Errorf("output %q", out)
 	}
@@ -481,7 +481,7 @@ func TestPolicyOverride(t *testing.T) {
 			t.Errorf("%s: /source = %q", p, out)
 		}
 		// The provider's read: the policy query shows the key.
-		out = mustRun(t, h, `reg query "HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters"`)
+		out = mustRun(t, h, `reg query "`+kPolicy+`"`)
 		if !strings.Contains(out, "    Type    REG_SZ    NTP\r\n") {
 			t.Errorf("policy reg query: %q", out)
 		}
@@ -559,14 +559,14 @@ func TestNotElevated(t *testing.T) {
 			if _, errOut, code := run(t, h, `reg add HKLM\SOFTWARE\X /v a /d b /f`); code != 1 || !strings.Contains(errOut, "ERROR: Access is denied.") && !strings.Contains(errOut, "アクセスが拒否されました") {
 				t.Errorf("%s reg add: %q %d", p, errOut, code)
 			}
-			if _, _, code := run(t, h, `reg delete "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" /v Type /f`); code != 1 {
+			if _, _, code := run(t, h, `reg delete "`+kParams+`" /v Type /f`); code != 1 {
 				t.Errorf("%s reg delete: %d", p, code)
 			}
 			if _, errOut, code := run(t, h, "net stop w32time"); code != 2 || !strings.Contains(errOut, "5") {
 				t.Errorf("%s net stop: %q %d", p, errOut, code)
 			}
 			mustRun(t, h, `reg add HKCU\Software\X /v a /d b /f`)
-			mustRun(t, h, `reg query "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters"`)
+			mustRun(t, h, `reg query "`+kParams+`"`)
 			if g := regStr(t, h, kParams, "Type"); g != "NTP" || h.ServiceState() != "RUNNING" {
 				t.Errorf("%s: state changed: %s %s", p, g, h.ServiceState())
 			}
@@ -609,7 +609,7 @@ func TestLocaleEncoding(t *testing.T) {
 	}
 	// reg output stays untranslated; the ja-JP message around it is Japanese.
 	h := newHost(t, Config{Profile: P2003, Locale: JaJP})
-	r := h.Exec(context.Background(), `reg query HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters /v Type & reg query HKLM\Nope`, 65001)
+	r := h.Exec(context.Background(), `reg query `+kParams+` /v Type & reg query HKLM\Nope`, 65001)
 	if !strings.Contains(string(r.Stdout), "    Type\tREG_SZ\tNTP\r\n") {
 		t.Errorf("ja reg query: %q", r.Stdout)
 	}
@@ -786,7 +786,7 @@ func TestConcurrent(t *testing.T) {
 				case 0:
 					h.Exec(context.Background(), `w32tm /config /syncfromflags:MANUAL /manualpeerlist:"a,0x9" /update`, 65001)
 				case 1:
-					h.Exec(context.Background(), `ver & reg query "HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters" & sc query w32time`, 0)
+					h.Exec(context.Background(), `ver & reg query "`+kParams+`" & sc query w32time`, 0)
 				case 2:
 					h.SetString(kPolicy, "Type", "NTP")
 					h.DeleteKey(`HKLM\SOFTWARE\Policies\Microsoft\W32Time`)

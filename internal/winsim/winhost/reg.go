@@ -231,60 +231,8 @@ func (x *proc) regAdd(o regOpts) int {
 	if o.va || o.s {
 		return x.regSyntax("ADD")
 	}
-	typ := "REG_SZ"
-	if o.t != nil {
-		typ = strings.ToUpper(*o.t)
-	}
-	data := ""
-	if o.d != nil {
-		data = *o.d
-	}
-	var v Value
-	switch typ {
-	case "REG_SZ", "REG_EXPAND_SZ":
-		v = Value{Type: typ, Str: data}
-	case "REG_DWORD", "REG_DWORD_LITTLE_ENDIAN":
-		n, err := strconv.ParseUint(data, 0, 32)
-		if data == "" {
-			n, err = 0, nil
-		}
-		if err != nil {
-			return x.regSyntax("ADD")
-		}
-		v = dword(uint32(n))
-	case "REG_QWORD":
-		n, err := strconv.ParseUint(data, 0, 64)
-		if data == "" {
-			n, err = 0, nil
-		}
-		if err != nil {
-			return x.regSyntax("ADD")
-		}
-		v = Value{Type: typ, Num: n}
-	case "REG_MULTI_SZ":
-		sep := `\0`
-		if o.sep != nil {
-			sep = *o.sep
-		}
-		var parts []string
-		if data != "" {
-			if sep == "" {
-				parts = []string{data}
-			} else {
-				parts = strings.Split(data, sep)
-			}
-		}
-		v = Value{Type: typ, Multi: parts}
-	case "REG_BINARY", "REG_NONE":
-		if len(data)%2 == 1 {
-			data = "0" + data
-		}
-		b, err := hex.DecodeString(data)
-		if err != nil {
-			return x.regSyntax("ADD")
-		}
-		v = Value{Type: typ, Bin: b}
-	default:
+	v, ok := regAddValue(o)
+	if !ok {
 		return x.regSyntax("ADD")
 	}
 	if !x.regWritable(canon) {
@@ -313,6 +261,67 @@ func (x *proc) regAdd(o regOpts) int {
 	x.h.reg.setValue(canon, name, v)
 	x.outln(x.t(mRegOK))
 	return 0
+}
+
+// regAddValue is the value "reg add" writes: /d read as the type /t names (REG_SZ when absent),
+// REG_MULTI_SZ parts split at /s (\0 by default). It reports false for data the type cannot hold
+// or an unknown type, which reg.exe answers as a syntax error.
+func regAddValue(o regOpts) (Value, bool) {
+	typ := "REG_SZ"
+	if o.t != nil {
+		typ = strings.ToUpper(*o.t)
+	}
+	data := ""
+	if o.d != nil {
+		data = *o.d
+	}
+	switch typ {
+	case "REG_SZ", "REG_EXPAND_SZ":
+		return Value{Type: typ, Str: data}, true
+	case "REG_DWORD", "REG_DWORD_LITTLE_ENDIAN":
+		n, err := strconv.ParseUint(data, 0, 32)
+		if data == "" {
+			n, err = 0, nil
+		}
+		if err != nil {
+			return Value{}, false
+		}
+		return dword(uint32(n)), true
+	case "REG_QWORD":
+		n, err := strconv.ParseUint(data, 0, 64)
+		if data == "" {
+			n, err = 0, nil
+		}
+		if err != nil {
+			return Value{}, false
+		}
+		return Value{Type: typ, Num: n}, true
+	case "REG_MULTI_SZ":
+		sep := `\0`
+		if o.sep != nil {
+			sep = *o.sep
+		}
+		var parts []string
+		if data != "" {
+			if sep == "" {
+				parts = []string{data}
+			} else {
+				parts = strings.Split(data, sep)
+			}
+		}
+		return Value{Type: typ, Multi: parts}, true
+	case "REG_BINARY", "REG_NONE":
+		if len(data)%2 == 1 {
+			data = "0" + data
+		}
+		b, err := hex.DecodeString(data)
+		if err != nil {
+			return Value{}, false
+		}
+		return Value{Type: typ, Bin: b}, true
+	default:
+		return Value{}, false
+	}
 }
 
 func (x *proc) regDelete(o regOpts) int {

@@ -36,7 +36,7 @@ type regKey struct {
 
 // registry is a case-insensitive, case-preserving tree of keys. Values keep their creation order, as
 // RegEnumValue returns them; subkeys are listed sorted, as RegEnumKeyEx returns them.
-// It is not safe for concurrent use: Host's mutex guards it.
+// It is not safe for concurrent use: Machine's mutex guards it.
 type registry struct {
 	keys map[string]*regKey // by upper-case canonical path
 }

@@ -15,9 +15,9 @@ import (
 // a fileWriter or io.Discard), so writes cannot fail and their errors are ignored.
 type streams struct{ out, err io.Writer }
 
-// shell is one cmd.exe process running one command line. Host.mu is held while it runs.
+// shell is one cmd.exe process running one command line. Machine.mu is held while it runs.
 type shell struct {
-	h          *Host
+	h          *Machine
 	ctx        context.Context
 	errorlevel int
 	exited     bool
@@ -131,7 +131,7 @@ func isNul(name string) bool {
 
 // fileWriter appends to one entry of the host's in-memory file table.
 type fileWriter struct {
-	h    *Host
+	h    *Machine
 	name string
 }
 
@@ -141,7 +141,7 @@ func (f fileWriter) Write(p []byte) (int, error) {
 }
 
 // openFile opens a redirection target; ">" truncates at once, as cmd.exe does even if nothing is written.
-func (h *Host) openFile(name string, appendTo bool) io.Writer {
+func (h *Machine) openFile(name string, appendTo bool) io.Writer {
 	k := strings.ToUpper(name)
 	if !appendTo || h.files[k] == nil {
 		h.files[k] = []byte{}
@@ -150,7 +150,7 @@ func (h *Host) openFile(name string, appendTo bool) io.Writer {
 }
 
 // File returns the contents of a file a command line wrote with "> name" (UTF-8 text), if any.
-func (h *Host) File(name string) ([]byte, bool) {
+func (h *Machine) File(name string) ([]byte, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	b, ok := h.files[strings.ToUpper(name)]
@@ -176,7 +176,7 @@ func (sh *shell) lookupVar(name string) (string, bool) {
 }
 
 // env is the environment of a WinRM session of the local Administrator.
-func (h *Host) env() map[string]string {
+func (h *Machine) env() map[string]string {
 	sr := h.pi.systemRoot
 	domain := strings.ToUpper(h.cfg.Hostname)
 	if h.cfg.Role != Standalone {
@@ -211,7 +211,7 @@ func (h *Host) env() map[string]string {
 // proc is one program invocation.
 type proc struct {
 	sh   *shell
-	h    *Host
+	h    *Machine
 	name string   // as typed
 	raw  string   // the command line after the name
 	args []string // raw split as the C runtime does
@@ -234,7 +234,7 @@ func (x *proc) errln(s ...string) {
 func (x *proc) t(m msg, a ...any) string { return x.h.t(m, a...) }
 
 // t returns a message in the host's language.
-func (h *Host) t(m msg, a ...any) string {
+func (h *Machine) t(m msg, a ...any) string {
 	pair := messages[m]
 	s := pair[0]
 	if h.cfg.Locale == JaJP {

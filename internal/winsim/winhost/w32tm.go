@@ -118,59 +118,19 @@ func syncFromFlagsType(list string, allowAllNo bool) (string, bool) {
 	return [...]string{"NoSync", "NTP", "NT5DS", "AllSync"}[bits], true
 }
 
+// w32ConfigOpts are the options of "w32tm /config"; nil pointers are options not given.
+type w32ConfigOpts struct {
+	update                 bool
+	peers, typ             *string
+	announce               *uint32
+	dispersion, largePhase *uint32
+}
+
+// w32Config is "w32tm /config": it checks every option before it writes any.
 func (x *proc) w32Config(args []string) int {
-	var (
-		update                 bool
-		peers, typ             *string
-		announce               *uint32
-		dispersion, largePhase *uint32
-	)
-	for _, a := range args {
-		name, val, hasVal := option(a)
-		switch name {
-		case "/computer":
-		case "/update":
-			if hasVal {
-				return x.w32Err(hrInvalidParameter)
-			}
-			update = true
-		case "/manualpeerlist":
-			if !hasVal {
-				return x.w32Err(hrInvalidParameter)
-			}
-			v := val
-			peers = &v
-		case "/syncfromflags":
-			t, ok := syncFromFlagsType(val, x.h.pi.syncAllNo)
-			if !hasVal || !ok {
-				return x.w32Err(hrInvalidParameter)
-			}
-			typ = &t
-		case "/reliable":
-			var f uint32
-			switch strings.ToUpper(val) {
-			case "YES":
-				f = 5
-			case "NO":
-				f = 10
-			default:
-				return x.w32Err(hrInvalidParameter)
-			}
-			announce = &f
-		case "/localclockdispersion", "/largephaseoffset":
-			n, err := strconv.ParseUint(val, 10, 32)
-			if !hasVal || err != nil {
-				return x.w32Err(hrInvalidParameter)
-			}
-			v := uint32(n)
-			if name == "/largephaseoffset" {
-				largePhase = &v
-			} else {
-				dispersion = &v
-			}
-		default:
-			return x.w32Err(hrInvalidParameter)
-		}
+	c, ok := parseW32Config(args, x.h.pi.syncAllNo)
+	if !ok {
+		return x.w32Err(hrInvalidParameter)
 	}
 	if !x.h.elevated {
 		return x.w32Err(hrAccessDenied)
@@ -181,23 +141,8 @@ func (x *proc) w32Config(args []string) int {
 	// The registry is written first; /update then asks the service to reread it, which fails when it is
 	// stopped while the written values stay [inferred]. Values that Group Policy sets are written locally
 	// but the policy ones stay in effect.
-	r := x.h.reg
-	if peers != nil {
-		r.setValue(keyW32Time+`\Parameters`, "NtpServer", sz(*peers))
-	}
-	if typ != nil {
-		r.setValue(keyW32Time+`\Parameters`, "Type", sz(*typ))
-	}
-	if announce != nil {
-		r.setValue(keyW32Time+`\Config`, "AnnounceFlags", dword(*announce))
-	}
-	if dispersion != nil {
-		r.setValue(keyW32Time+`\Config`, "LocalClockDispersion", dword(*dispersion))
-	}
-	if largePhase != nil {
-		r.setValue(keyW32Time+`\Config`, "LargePhaseOffset", dword(*largePhase))
-	}
-	if update {
+	x.h.writeW32Config(c)
+	if c.update {
 		if x.h.svc != svcRunning {
 			return x.w32Err(hrServiceNotActive)
 		}
@@ -205,6 +150,81 @@ func (x *proc) w32Config(args []string) int {
 	}
 	x.outln(x.t(mCmdOK))
 	return 0
+}
+
+// parseW32Config reads the options of "w32tm /config"; false for any it does not know or whose
+// value it cannot use, which w32tm answers with E_INVALIDARG. syncAllNo says whether /syncfromflags
+// takes ALL and NO (2008 and later).
+func parseW32Config(args []string, syncAllNo bool) (w32ConfigOpts, bool) {
+	var c w32ConfigOpts
+	for _, a := range args {
+		name, val, hasVal := option(a)
+		switch name {
+		case "/computer":
+		case "/update":
+			if hasVal {
+				return c, false
+			}
+			c.update = true
+		case "/manualpeerlist":
+			if !hasVal {
+				return c, false
+			}
+			v := val
+			c.peers = &v
+		case "/syncfromflags":
+			t, ok := syncFromFlagsType(val, syncAllNo)
+			if !hasVal || !ok {
+				return c, false
+			}
+			c.typ = &t
+		case "/reliable":
+			var f uint32
+			switch strings.ToUpper(val) {
+			case "YES":
+				f = 5
+			case "NO":
+				f = 10
+			default:
+				return c, false
+			}
+			c.announce = &f
+		case "/localclockdispersion", "/largephaseoffset":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if !hasVal || err != nil {
+				return c, false
+			}
+			v := uint32(n)
+			if name == "/largephaseoffset" {
+				c.largePhase = &v
+			} else {
+				c.dispersion = &v
+			}
+		default:
+			return c, false
+		}
+	}
+	return c, true
+}
+
+// writeW32Config writes the values "w32tm /config" sets to the local W32Time keys.
+func (h *Machine) writeW32Config(c w32ConfigOpts) {
+	r := h.reg
+	if c.peers != nil {
+		r.setValue(keyW32Time+`\Parameters`, "NtpServer", sz(*c.peers))
+	}
+	if c.typ != nil {
+		r.setValue(keyW32Time+`\Parameters`, "Type", sz(*c.typ))
+	}
+	if c.announce != nil {
+		r.setValue(keyW32Time+`\Config`, "AnnounceFlags", dword(*c.announce))
+	}
+	if c.dispersion != nil {
+		r.setValue(keyW32Time+`\Config`, "LocalClockDispersion", dword(*c.dispersion))
+	}
+	if c.largePhase != nil {
+		r.setValue(keyW32Time+`\Config`, "LargePhaseOffset", dword(*c.largePhase))
+	}
 }
 
 // serviceReady checks the service for commands that talk to it.
@@ -221,14 +241,14 @@ func (x *proc) serviceReady() (uint32, bool) {
 }
 
 // peerList returns the effective manual peers, each as configured ("name,0x9").
-func (h *Host) peerList() []string {
+func (h *Machine) peerList() []string {
 	v, _ := h.effective("Parameters", "NtpServer")
 	return strings.Fields(v.Str)
 }
 
 // timeSource returns where the service takes time from, following the effective Type and the role;
 // ok is false when it has no source and runs on the local clock.
-func (h *Host) timeSource() (string, bool) {
+func (h *Machine) timeSource() (string, bool) {
 	t, _ := h.effective("Parameters", "Type")
 	dcName := simDCPrefix + "." + simDomain
 	peers := h.peerList()
