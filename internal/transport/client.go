@@ -255,6 +255,19 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 		if errors.As(err, &ae) || errors.As(err, &te) {
 			return nil, err
 		}
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			ie.Host, ie.Operation = r.c.n.hostport, op
+			return nil, ie
+		}
+		var he *HTTPError
+		if errors.As(err, &he) {
+			he.Host = r.c.n.host
+			if he.Operation == "" {
+				he.Operation = op
+			}
+			return nil, he
+		}
 		return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, err)
 	}
 	f, xerr := scanResponse(body)
@@ -263,11 +276,7 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 		return nil, f
 	}
 	if status != 200 {
-		snippet := string(body)
-		if len(snippet) > 200 {
-			snippet = snippet[:200]
-		}
-		return nil, &HTTPError{Host: r.c.n.host, Operation: op, StatusCode: status, Body: snippet}
+		return nil, &HTTPError{Host: r.c.n.host, Operation: op, StatusCode: status, Body: summarizeBody(body)}
 	}
 	if xerr != nil {
 		return nil, fmt.Errorf("WinRM %s response from %s: %w", op, r.c.n.host, xerr)

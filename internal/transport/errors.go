@@ -5,8 +5,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"html"
+	"net/http"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors for errors.Is. The typed errors below match them, so a caller
@@ -25,7 +30,36 @@ var (
 	ErrBasicOverHTTP = errors.New("basic authentication over plain HTTP is refused")
 	// ErrClosed is returned by Run after Close.
 	ErrClosed = errors.New("winrm client is closed")
+	// ErrUnprotected matches an *IntegrityError: an answer on a sealed session
+	// that was not sealed with the session's keys, or did not verify.
+	ErrUnprotected = errors.New("winrm response not protected by the session")
 )
+
+// IntegrityError reports an answer that did not come sealed with the keys of
+// the NTLM session its request was sent on (NTLM over HTTP seals every
+// message), or whose signature or sequence number did not verify. Such an
+// answer may come from anything between this machine and the host, so it is
+// discarded unread, and the request is not repeated: it is never retried.
+type IntegrityError struct {
+	Host       string // host:port
+	Operation  string // the request it answered: Create, Command, Receive, Signal, Delete
+	HTTPStatus int
+	Reason     string // what was wrong, e.g. "plain text" or the verification failure
+}
+
+func (e *IntegrityError) Error() string {
+	op := e.Operation
+	if op == "" {
+		op = "a"
+	}
+	return fmt.Sprintf("the answer from %s to WinRM %s request was not protected by the NTLM session it was sent on "+
+		"(HTTP %d, %s), so it was discarded and the request was not repeated; something between this machine and "+
+		"the host may be answering in its place: check the network path for a proxy or interception device, or "+
+		"use HTTPS with a verified certificate", e.Host, op, e.HTTPStatus, e.Reason)
+}
+
+// Is reports whether target is ErrUnprotected.
+func (e *IntegrityError) Is(target error) bool { return target == ErrUnprotected }
 
 // AuthError reports that the host refused the credentials (HTTP 401). It is
 // never retried: repeated failures can lock the account out.
@@ -181,13 +215,54 @@ type HTTPError struct {
 	Host       string
 	Operation  string
 	StatusCode int
-	Body       string // first bytes of the body, for diagnosis
+	Body       string // a one-line excerpt of the body (see summarizeBody), for diagnosis
+	// unprotected marks an error status that came outside the NTLM session
+	// of a sealed request (see ntlmSession.open): nothing proves the host
+	// did not act on the request.
+	unprotected bool
 }
 
 func (e *HTTPError) Error() string {
 	s := fmt.Sprintf("WinRM request %s to %s failed: HTTP %d", e.Operation, e.Host, e.StatusCode)
+	if t := http.StatusText(e.StatusCode); t != "" {
+		s += " " + t
+	}
 	if e.Body != "" {
 		s += ": " + e.Body
+	}
+	return s
+}
+
+// maxExcerpt bounds the excerpt of an HTTP body quoted in an error.
+const maxExcerpt = 120
+
+var (
+	htmlHidden = regexp.MustCompile(`(?is)<head\b.*?</head\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->`)
+	htmlTag    = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// summarizeBody turns an HTTP error body (often a whole HTML page, from
+// HTTP.sys, IIS or a proxy) into a short single line: the head, scripts,
+// styles, comments and tags removed, entities decoded, control characters
+// and runs of white space collapsed to one space, cut to maxExcerpt
+// characters.
+func summarizeBody(b []byte) string {
+	if len(b) > 64<<10 {
+		b = b[:64<<10]
+	}
+	s := htmlHidden.ReplaceAllString(string(b), " ")
+	s = htmlTag.ReplaceAllString(s, " ")
+	s = html.UnescapeString(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxExcerpt {
+		r := []rune(s)
+		s = strings.TrimSpace(string(r[:maxExcerpt-1])) + "…"
 	}
 	return s
 }

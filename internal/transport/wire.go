@@ -192,6 +192,9 @@ func (w *ntlmWire) post(ctx context.Context, body []byte) (int, []byte, error) {
 			w.put(s)
 			return status, resp, nil
 		}
+		// Closed on any error, an unprotected error status included: the
+		// host may not have seen the request, whose sealing advanced this
+		// side's sequence number, so the two sides may be out of step.
 		s.close()
 		if err != nil {
 			// A reused session whose connection is gone gets one new session.
@@ -324,6 +327,14 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 	if len(challenge) == 0 {
 		return fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
 	}
+	if s.seal && !grantsSealing(challenge) {
+		// Checked before the challenge is answered: an AUTHENTICATE message
+		// is a logon attempt, which a weakened challenge would make fail.
+		return fmt.Errorf("host %s did not negotiate NTLM message sealing (signing and sealing with 128-bit keys "+
+			"and NTLMv2 session security), which every Windows version offers; something between this machine "+
+			"and the host may have altered the exchange: check the network path for a proxy or interception "+
+			"device, or use HTTPS", n.host)
+	}
 	// Channel bindings tie the exchange to the TLS certificate, which Windows
 	// demands when CbtHardeningLevel is Strict.
 	var cbt *ntlmssp.ChannelBindings
@@ -347,6 +358,28 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
 	}
 	return nil
+}
+
+// NegotiateFlags of an NTLM CHALLENGE message (MS-NLMP 2.2.2.5) that a
+// sealed session needs: without SIGN the answers are not verified, without
+// SEAL the requests travel in clear, and without EXTENDED_SESSIONSECURITY and
+// 128 the signatures and keys are the weak NTLMv1 ones.
+const (
+	ntlmSign = 1 << 4
+	ntlmSeal = 1 << 5
+	ntlmESS  = 1 << 19
+	ntlm128  = 1 << 29
+
+	ntlmSealing = ntlmSign | ntlmSeal | ntlmESS | ntlm128
+)
+
+// grantsSealing reports whether an NTLM CHALLENGE message grants every flag
+// of ntlmSealing. Its NegotiateFlags sit at offset 20.
+func grantsSealing(challenge []byte) bool {
+	if len(challenge) < 24 || string(challenge[:8]) != "NTLMSSP\x00" {
+		return true // not a challenge: bodgit/ntlmssp refuses it with its own error
+	}
+	return binary.LittleEndian.Uint32(challenge[20:24])&ntlmSealing == ntlmSealing
 }
 
 // leg sends one handshake message on an empty-body POST and returns the
@@ -433,15 +466,53 @@ func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		return resp.StatusCode, nil, nil
-	}
-	if s.seal && strings.Contains(resp.Header.Get("Content-Type"), encProtocol) {
-		if b, err = s.unwrap(b); err != nil {
-			return 0, nil, fmt.Errorf("decrypting response: %w", err)
+	if !s.seal {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return resp.StatusCode, nil, nil
 		}
+		return resp.StatusCode, b, nil
 	}
-	return resp.StatusCode, b, nil
+	return s.open(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+}
+
+// open returns the body of an answer on a sealed session, unsealed and
+// verified. Once a session seals its requests, the host seals every answer
+// that carries WinRM content, faults included, with the session's keys; so an
+// answer that is not sealed, or whose signature or sequence number does not
+// verify (bodgit/ntlmssp's Unwrap checks both, and the session is closed
+// after a failure: its RC4 state is spent), is an *IntegrityError.
+//
+// Only answers without WinRM content may come plain, and then only their
+// status is used, as an error, never their body:
+//   - 401 with an empty body: WinRM's own refusal (it sends no body with it);
+//     the caller handles it as before;
+//   - any other non-200 status with an empty body, and 502, 503 and 504 with
+//     any body: what HTTP.sys (which answers 503 itself, with an HTML page,
+//     when the WinRM service cannot take the request) or a proxy send without
+//     the session. They become an *HTTPError marked unprotected, which is
+//     retried as a request that may have been acted on (see classify): an
+//     unprotected "not processed" cannot be believed.
+//
+// A 200 is never empty in WinRM (Delete answers an envelope with an empty
+// s:Body), so a plain or empty 200 is refused like any other plain answer.
+func (s *ntlmSession) open(status int, contentType string, b []byte) (int, []byte, error) {
+	if strings.Contains(strings.ToLower(contentType), strings.ToLower(encProtocol)) {
+		plain, err := s.unwrap(b)
+		if err != nil {
+			return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "sealed body failed verification: " + err.Error()}
+		}
+		return status, plain, nil
+	}
+	switch {
+	case status == http.StatusUnauthorized && len(b) == 0:
+		return status, nil, nil
+	case status != http.StatusOK && (len(b) == 0 || status == http.StatusBadGateway ||
+		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
+		return 0, nil, &HTTPError{StatusCode: status, Body: summarizeBody(b), unprotected: true}
+	case len(b) == 0:
+		return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "empty body"}
+	}
+	return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "plain text"}
 }
 
 // wrap seals body in the MS-WSMV 2.2.9.1 framing.
