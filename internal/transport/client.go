@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
-	"github.com/masterzen/winrm/soap"
 )
 
 // Result is the outcome of one command.
@@ -69,11 +68,13 @@ const (
 	maxCleanup = 2 * time.Second
 )
 
-// closeBudget bounds Close: the Deletes of idle shells and the wait for
-// background Signals, which are abandoned when it runs out (a shell whose
-// Signal ends during Close is deleted too, within the same budget). Tests
-// lower it.
-var closeBudget = 5 * time.Second
+// closeBudget bounds Close: the Deletes of idle shells (each retried after
+// transient failures, as any request) and the wait for background Signals,
+// which are abandoned when it runs out (a shell whose Signal ends during
+// Close is deleted too, within the same budget). Terraform gives a provider
+// about two seconds to exit once it has asked it to stop, then kills it; a
+// shell not deleted by then ends by its shellIdleTimeout. Tests lower it.
+var closeBudget = 2 * time.Second
 
 // New validates cfg and returns a Client. It does not touch the network.
 func New(cfg Config) (*Client, error) {
@@ -126,7 +127,7 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := &run{c: c, log: log, hard: hard}
+				r := &run{c: c, maxRetries: c.n.MaxRetries, log: log, hard: hard}
 				_ = r.deleteShell(ctx, sh.id)
 			}()
 		}
@@ -233,7 +234,7 @@ func (r *run) cleanupCtx(ctx context.Context) (context.Context, context.CancelFu
 
 // call sends one message and returns the response body, or an error that is
 // a *Fault when the host answered with one (whatever the HTTP status).
-func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) string) ([]byte, error) {
 	op2 := maxOpTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		op2 = min(op2, time.Until(dl).Truncate(time.Second))
@@ -245,7 +246,7 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 	rctx, cancel := context.WithTimeout(ctx, reqTimeout)
 	defer cancel()
 	r.requests++
-	status, body, err := r.c.wire.post(rctx, []byte(msg.String()))
+	status, body, err := r.c.wire.post(rctx, []byte(msg))
 	if err != nil {
 		if ctx.Err() == nil && rctx.Err() != nil {
 			return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, &requestTimeoutError{reqTimeout})
@@ -286,7 +287,7 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 
 // callRetry is call with retries of transient failures. ambiguousOK allows
 // repeating a request that may already have been acted on.
-func (r *run) callRetry(ctx context.Context, op string, ambiguousOK bool, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+func (r *run) callRetry(ctx context.Context, op string, ambiguousOK bool, build func(p *winrm.Parameters) string) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		body, err := r.call(ctx, op, build)
 		if err == nil {
@@ -331,8 +332,8 @@ func (r *run) do(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 		if sh.id == "" {
-			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) *soap.SoapMessage {
-				return winrm.NewOpenShellRequest(url, p)
+			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) string {
+				return openShellRequest(url, p)
 			})
 			if err == nil {
 				sh.id, err = parseShellID(body)
@@ -411,8 +412,8 @@ func (c *core) signalLater(ctx context.Context, r *run, sh *shell, cmdID string)
 		sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), bg.hard)
 		defer cancel()
 		defer context.AfterFunc(c.bgCtx, cancel)()
-		_, err := bg.callRetry(sctx, "Signal", true, func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewSignalRequest(c.n.url, sh.id, cmdID, p)
+		_, err := bg.callRetry(sctx, "Signal", true, func(p *winrm.Parameters) string {
+			return winrm.NewSignalRequest(c.n.url, sh.id, cmdID, p).String()
 		})
 		if err != nil {
 			bg.logf(sctx, "winrm signal failed; shell discarded", map[string]any{"shell": sh.id, "error": err.Error()})
@@ -422,9 +423,7 @@ func (c *core) signalLater(ctx context.Context, r *run, sh *shell, cmdID string)
 		}
 		// Closed, or the Signal failed: delete the shell, within what is left
 		// of the Run's deadline and Close's budget.
-		_, _ = bg.call(sctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewDeleteShellRequest(c.n.url, sh.id, p)
-		})
+		_ = bg.deleteShellWithin(sctx, sh.id)
 		c.shells.drop(sh)
 	}()
 	return true
@@ -439,15 +438,33 @@ func (r *run) release(ctx context.Context, sh *shell, healthy bool) {
 	r.c.shells.drop(sh)
 }
 
+// deleteShell deletes a shell within cleanupCtx's time: after ctx ended too.
 func (r *run) deleteShell(ctx context.Context, id string) error {
+	cctx, cancel := r.cleanupCtx(ctx)
+	defer cancel()
+	return r.deleteShellWithin(cctx, id)
+}
+
+// deleteShellWithin deletes a shell, retrying transient failures while ctx
+// lasts. A shell the host no longer knows counts as deleted (a retried
+// Delete whose first attempt went through finds it gone). A shell that could
+// not be deleted is logged with its host and id: it stays open on the host,
+// counting against the user's shell quota, until its shellIdleTimeout.
+func (r *run) deleteShellWithin(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
-	cctx, cancel := r.cleanupCtx(ctx)
-	defer cancel()
-	_, err := r.call(cctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
-		return winrm.NewDeleteShellRequest(r.c.n.url, id, p)
+	_, err := r.callRetry(ctx, "Delete", true, func(p *winrm.Parameters) string {
+		return winrm.NewDeleteShellRequest(r.c.n.url, id, p).String()
 	})
+	var f *Fault
+	if errors.As(err, &f) && f.shellGone() {
+		return nil
+	}
+	if err != nil {
+		r.logf(ctx, "winrm shell not deleted", map[string]any{"shell": id, "host": r.c.n.hostport,
+			"idle_timeout": shellIdleTimeout.String(), "error": err.Error()})
+	}
 	return err
 }
 
@@ -458,8 +475,8 @@ func (r *run) deleteShell(ctx context.Context, id string) error {
 func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, error) {
 	url := r.c.n.url
 	for restart := 1; ; restart++ {
-		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p)
+		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) string {
+			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p).String()
 		})
 		if err != nil {
 			return Result{}, "", true, err
@@ -490,8 +507,8 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 	url := r.c.n.url
 	fails := 0
 	for {
-		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p)
+		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) string {
+			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p).String()
 		})
 		if err != nil {
 			var f *Fault
@@ -524,8 +541,8 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 // signal terminates the command (which also releases it when it is done).
 // After ctx ended it still tries once, briefly.
 func (r *run) signal(ctx context.Context, shellID, cmdID string) error {
-	build := func(p *winrm.Parameters) *soap.SoapMessage {
-		return winrm.NewSignalRequest(r.c.n.url, shellID, cmdID, p)
+	build := func(p *winrm.Parameters) string {
+		return winrm.NewSignalRequest(r.c.n.url, shellID, cmdID, p).String()
 	}
 	if ctx.Err() == nil {
 		_, err := r.callRetry(ctx, "Signal", true, build)

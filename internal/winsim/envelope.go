@@ -69,6 +69,7 @@ type xmlEnvelope struct {
 	} `xml:"http://www.w3.org/2003/05/soap-envelope Header"`
 	Body *struct {
 		Shell *struct {
+			IdleTimeOut   string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell IdleTimeOut"`
 			InputStreams  string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell InputStreams"`
 			OutputStreams string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell OutputStreams"`
 		} `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Shell"`
@@ -111,7 +112,9 @@ type request struct {
 	Selectors   map[string]string
 	Options     map[string]string
 
-	HasShell       bool   // Create: rsp:Shell present
+	HasShell bool // Create: rsp:Shell present
+	// IdleTimeout is the Create's rsp:Shell/rsp:IdleTimeOut; zero when absent.
+	IdleTimeout    time.Duration
 	HasCommandLine bool   // Command: rsp:CommandLine with rsp:Command present
 	Command        string // Command: program or whole command line
 	Arguments      []string
@@ -191,6 +194,13 @@ func parseEnvelope(body []byte) (*request, error) {
 	b := env.Body
 	if b.Shell != nil {
 		r.HasShell = true
+		if t := strings.TrimSpace(b.Shell.IdleTimeOut); t != "" {
+			d, err := parseDuration(t)
+			if err != nil || d <= 0 {
+				return nil, &parseError{kind: faultSchema, messageID: r.MessageID, detail: "bad IdleTimeOut"}
+			}
+			r.IdleTimeout = d
+		}
 	}
 	if b.CommandLine != nil && b.CommandLine.Command != nil {
 		r.HasCommandLine = true
