@@ -266,6 +266,9 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 			he.Host = r.c.n.host
 			if he.Operation == "" {
 				he.Operation = op
+				if he.logon {
+					he.Operation += " (NTLM logon)"
+				}
 			}
 			return nil, he
 		}

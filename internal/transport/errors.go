@@ -61,13 +61,20 @@ func (e *IntegrityError) Error() string {
 // Is reports whether target is ErrUnprotected.
 func (e *IntegrityError) Is(target error) bool { return target == ErrUnprotected }
 
-// AuthError reports that the host refused the credentials (HTTP 401). It is
-// never retried: repeated failures can lock the account out.
+// AuthError reports that the host refused the credentials (HTTP 401), or
+// that they were not tried (see Reason). It is never retried: repeated
+// failures can lock the account out.
 type AuthError struct {
-	User, Host, Auth string
+	User string
+	Host string // host:port
+	Auth string
 	// Reason, when set, explains a refusal that is not a wrong password, such as
 	// a host that does not offer the requested scheme.
 	Reason string
+	// credentials marks a refusal of the credentials themselves (a 401 to the
+	// NTLM AUTHENTICATE message or to Basic credentials): a wrong password,
+	// an unknown, disabled or locked account. It closes the credential gate.
+	credentials bool
 }
 
 func (e *AuthError) Error() string {
@@ -216,6 +223,8 @@ type HTTPError struct {
 	Operation  string
 	StatusCode int
 	Body       string // a one-line excerpt of the body (see summarizeBody), for diagnosis
+	// logon marks an error status answering an NTLM handshake leg.
+	logon bool
 	// unprotected marks an error status that came outside the NTLM session
 	// of a sealed request (see ntlmSession.open): nothing proves the host
 	// did not act on the request.

@@ -42,10 +42,14 @@ type hostileProxy struct {
 	// challenge, when set, rewrites the NTLM CHALLENGE message the host
 	// sends before it is relayed.
 	challenge func([]byte) []byte
+	// leg, when set, is called for each handshake leg, numbered from 1;
+	// nil relays it.
+	leg func(n int) *forged
 
 	mu     sync.Mutex
 	n      int
 	legs   int // challenges relayed
+	legN   int // handshake legs seen
 	sealed []forged // the sealed responses relayed so far, in order
 	conns  []net.Conn
 	wg     sync.WaitGroup
@@ -103,6 +107,20 @@ func (p *hostileProxy) requests() int {
 	return p.n
 }
 
+// challenges is how many NTLM challenges the proxy relayed.
+func (p *hostileProxy) challenges() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.legs
+}
+
+// legCount is how many handshake legs reached the proxy.
+func (p *hostileProxy) legCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.legN
+}
+
 func (p *hostileProxy) serve(c net.Conn) {
 	defer c.Close()
 	br := bufio.NewReader(c)
@@ -123,6 +141,13 @@ func (p *hostileProxy) serve(c net.Conn) {
 			return
 		}
 		var f *forged
+		if req.Header.Get("Authorization") != "" && p.leg != nil {
+			p.mu.Lock()
+			p.legN++
+			n := p.legN
+			p.mu.Unlock()
+			f = p.leg(n)
+		}
 		if req.Header.Get("Authorization") == "" && p.decide != nil {
 			p.mu.Lock()
 			p.n++
@@ -401,9 +426,9 @@ func TestSealedSessionRefusesWeakenedChallenge(t *testing.T) {
 				t.Fatalf("err = %v, want a refusal of the weakened challenge", err)
 			}
 			st := h.Stats()
-			if p.legs != 1 || st.HTTPRequests != 1 || len(h.Commands()) != 0 {
+			if p.challenges() != 1 || st.HTTPRequests != 1 || len(h.Commands()) != 0 {
 				t.Errorf("challenges = %d, host HTTP requests = %d, commands = %d; want 1, 1 (the NEGOTIATE only), 0",
-					p.legs, st.HTTPRequests, len(h.Commands()))
+					p.challenges(), st.HTTPRequests, len(h.Commands()))
 			}
 		})
 	}

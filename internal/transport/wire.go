@@ -123,6 +123,17 @@ func offeredSchemes(h http.Header) string {
 	return strings.Join(s, ", ")
 }
 
+// offersScheme reports whether WWW-Authenticate offers the scheme.
+func offersScheme(h http.Header, scheme string) bool {
+	for _, v := range h.Values("WWW-Authenticate") {
+		name, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if strings.EqualFold(name, scheme) {
+			return true
+		}
+	}
+	return false
+}
+
 // basicWire sends Basic credentials on every request over a shared transport.
 type basicWire struct {
 	n      *normalized
@@ -148,7 +159,11 @@ func (w *basicWire) post(ctx context.Context, body []byte) (int, []byte, error) 
 	}
 	b, err := readBody(resp)
 	if resp.StatusCode == http.StatusUnauthorized {
-		return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.host, Auth: w.n.Auth}
+		if !offersScheme(resp.Header, "Basic") {
+			return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth,
+				Reason: "the host does not offer Basic authentication; it offers: " + offeredSchemes(resp.Header)}
+		}
+		return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth, credentials: true}
 	}
 	if err != nil {
 		return 0, nil, err
@@ -217,7 +232,7 @@ func (w *ntlmWire) post(ctx context.Context, body []byte) (int, []byte, error) {
 				continue
 			}
 		}
-		return 0, nil, &AuthError{User: w.n.Username, Host: w.n.host, Auth: w.n.Auth,
+		return 0, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth,
 			Reason: "the host refused a request on an authenticated NTLM session"}
 	}
 }
@@ -311,17 +326,23 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 	if err != nil {
 		return err
 	}
-	status, header, conn, err := s.leg(ctx, n.url, negotiate)
+	status, header, body, conn, err := s.leg(ctx, n.url, negotiate)
 	if err != nil {
 		return tlsFailure(n.host, err)
 	}
-	if status != http.StatusUnauthorized {
+	switch {
+	case status == http.StatusOK:
 		return fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
 			"commands on an unauthenticated connection", n.host, status)
+	case status != http.StatusUnauthorized:
+		// An error status (a 503 from HTTP.sys, a proxy's 502) is not a
+		// refusal of the credentials, which were not sent yet: an
+		// *HTTPError, retried like any other when it is transient.
+		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
 	}
 	challenge, ok := negotiateToken(header)
 	if !ok {
-		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth,
+		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth,
 			Reason: "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(header)}
 	}
 	if len(challenge) == 0 {
@@ -347,12 +368,18 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		// the handshake look like a transient network failure.
 		return fmt.Errorf("host %s sent an NTLM challenge that cannot be answered: %v", n.host, err) //nolint:errorlint // deliberately not wrapped (see above)
 	}
-	status, _, _, err = s.leg(ctx, n.url, auth)
+	status, _, body, _, err = s.leg(ctx, n.url, auth)
 	if err != nil {
 		return tlsFailure(n.host, err)
 	}
-	if status == http.StatusUnauthorized {
-		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth}
+	switch status {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
+	default:
+		// Not an answer to the credentials: a logon the host did not
+		// process (a 503 from HTTP.sys) or could not complete.
+		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
 	}
 	if s.seal && s.ntlm.SecuritySession() == nil {
 		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
@@ -383,23 +410,24 @@ func grantsSealing(challenge []byte) bool {
 }
 
 // leg sends one handshake message on an empty-body POST and returns the
-// response's status, header and TLS state. The body is read and discarded, so
-// the connection stays usable.
-func (s *ntlmSession) leg(ctx context.Context, url string, token []byte) (int, http.Header, *tls.ConnectionState, error) {
+// response's status, header, body (read whole, so the connection stays
+// usable) and TLS state.
+func (s *ntlmSession) leg(ctx context.Context, url string, token []byte) (int, http.Header, []byte, *tls.ConnectionState, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
 	req.Header.Set("Content-Type", soapContentType)
 	req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString(token))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
-	if _, err := readBody(resp); err != nil {
-		return 0, nil, nil, err
+	body, err := readBody(resp)
+	if err != nil {
+		return 0, nil, nil, nil, err
 	}
-	return resp.StatusCode, resp.Header, resp.TLS, nil
+	return resp.StatusCode, resp.Header, body, resp.TLS, nil
 }
 
 // negotiateToken returns the token of the Negotiate scheme in
