@@ -48,8 +48,8 @@ type hostileProxy struct {
 
 	mu     sync.Mutex
 	n      int
-	legs   int // challenges relayed
-	legN   int // handshake legs seen
+	legs   int      // challenges relayed
+	legN   int      // handshake legs seen
 	sealed []forged // the sealed responses relayed so far, in order
 	conns  []net.Conn
 	wg     sync.WaitGroup

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
 )
@@ -68,5 +70,37 @@ func TestLogonRetriedAfter503(t *testing.T) {
 				t.Errorf("failed logons = %d, want 0", st.NTLMLogonsFailed)
 			}
 		})
+	}
+}
+
+// HTTP error pages are summarised on one short line, not pasted whole.
+func TestSummarizeBody(t *testing.T) {
+	long := "<html><body><p>" + strings.Repeat("word ", 60) + "</p></body></html>"
+	tests := []struct {
+		name, body, want string
+	}{
+		{"HTTP.sys 503 page", unavailablePage, "Service Unavailable HTTP Error 503. The service is unavailable."},
+		{"scripts, styles, comments and entities", "<html><head><title>x</title><style>p{}</style></head>" +
+			"<body><script>var a = 1 < 2;</script><!-- hidden --><h1>Bad&nbsp;Gateway &amp; more</h1>\r\n\t</body></html>",
+			"Bad Gateway & more"},
+		{"control characters", "line1\x00\x1b[31mline2", "line1 [31mline2"},
+		{"cut to 120 characters", long, strings.TrimSpace(strings.Repeat("word ", 24)[:119]) + "…"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := summarizeBody([]byte(tt.body))
+			if got != tt.want {
+				t.Errorf("summarizeBody = %q, want %q", got, tt.want)
+			}
+			if n := utf8.RuneCountInString(got); n > maxExcerpt {
+				t.Errorf("excerpt of %d characters, want at most %d", n, maxExcerpt)
+			}
+		})
+	}
+	err := &HTTPError{Host: "10.0.0.5", Operation: "Create", StatusCode: 502, Body: summarizeBody([]byte(long))}
+	want := "WinRM request Create to 10.0.0.5 failed: HTTP 502 Bad Gateway: " + summarizeBody([]byte(long))
+	if err.Error() != want {
+		t.Errorf("HTTPError = %q, want %q", err.Error(), want)
 	}
 }
