@@ -82,11 +82,12 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newClient(newCore(n), n, false), nil
+	// A Client of its own has a credential gate of its own.
+	return newClient(newCore(n, newCredGate()), n, false), nil
 }
 
-func newCore(n *normalized) *core {
-	c := &core{n: n, wire: newWire(n), shells: newShellPool()}
+func newCore(n *normalized, gate *credGate) *core {
+	c := &core{n: n, wire: newWire(n, gate), shells: newShellPool()}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	return c
 }

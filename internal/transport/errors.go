@@ -71,6 +71,10 @@ type AuthError struct {
 	// Reason, when set, explains a refusal that is not a wrong password, such as
 	// a host that does not offer the requested scheme.
 	Reason string
+	// RefusedBy, when set, is the host (host:port) that refused the same
+	// credentials earlier in this process: no logon was attempted at Host,
+	// so that the account is not locked out.
+	RefusedBy string
 	// credentials marks a refusal of the credentials themselves (a 401 to the
 	// NTLM AUTHENTICATE message or to Basic credentials): a wrong password,
 	// an unknown, disabled or locked account. It closes the credential gate.
@@ -78,6 +82,13 @@ type AuthError struct {
 }
 
 func (e *AuthError) Error() string {
+	if e.RefusedBy != "" {
+		return fmt.Sprintf("authentication not attempted for %s at %s (auth=%s): %s refused the same user name "+
+			"and password earlier in this run, and no further logon is attempted with them on any host, so that "+
+			"the account is not locked out (Windows locks an account after a number of failed logons); correct "+
+			"the username or password, check that the account is enabled and not locked out, and run again",
+			e.User, e.Host, e.Auth, e.RefusedBy)
+	}
 	s := fmt.Sprintf("authentication failed for %s at %s (auth=%s)", e.User, e.Host, e.Auth)
 	if e.Reason != "" {
 		s += ": " + e.Reason

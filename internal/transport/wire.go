@@ -49,11 +49,11 @@ type wire interface {
 	close()
 }
 
-func newWire(n *normalized) wire {
+func newWire(n *normalized, gate *credGate) wire {
 	if n.Auth == AuthBasic {
-		return newBasicWire(n)
+		return newBasicWire(n, gate)
 	}
-	return &ntlmWire{n: n}
+	return &ntlmWire{n: n, gate: gate}
 }
 
 func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
@@ -137,16 +137,28 @@ func offersScheme(h http.Header, scheme string) bool {
 // basicWire sends Basic credentials on every request over a shared transport.
 type basicWire struct {
 	n      *normalized
+	gate   *credGate
 	tr     *http.Transport
 	client *http.Client
 }
 
-func newBasicWire(n *normalized) *basicWire {
+func newBasicWire(n *normalized, gate *credGate) *basicWire {
 	tr := newHTTPTransport(n, dialer(n).DialContext)
-	return &basicWire{n: n, tr: tr, client: &http.Client{Transport: tr, CheckRedirect: noRedirect}}
+	return &basicWire{n: n, gate: gate, tr: tr, client: &http.Client{Transport: tr, CheckRedirect: noRedirect}}
 }
 
-func (w *basicWire) post(ctx context.Context, body []byte) (int, []byte, error) {
+// post sends one request. With Basic every request is a logon attempt, so
+// each goes through the credential gate.
+func (w *basicWire) post(ctx context.Context, body []byte) (status int, resp []byte, err error) {
+	err = w.gate.logon(ctx, w.n, func() error {
+		var err error
+		status, resp, err = w.send(ctx, body)
+		return err
+	})
+	return status, resp, err
+}
+
+func (w *basicWire) send(ctx context.Context, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.n.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -179,6 +191,7 @@ func (w *basicWire) close() { w.tr.CloseIdleConnections() }
 // never dials twice and is used by one request at a time.
 type ntlmWire struct {
 	n      *normalized
+	gate   *credGate
 	mu     sync.Mutex
 	idle   []*ntlmSession
 	closed bool
@@ -293,6 +306,9 @@ func (w *ntlmWire) close() {
 // Negotiate challenge, as an NTLMv2 response, never sent in another form.
 func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 	n := w.n
+	if err := w.gate.check(n); err != nil {
+		return nil, err // refused elsewhere: not even a NEGOTIATE
+	}
 	s := &ntlmSession{seal: !n.HTTPS || w.sealHTTPS.Load()}
 	d := dialer(n)
 	s.tr = newHTTPTransport(n, func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -368,18 +384,26 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		// the handshake look like a transient network failure.
 		return fmt.Errorf("host %s sent an NTLM challenge that cannot be answered: %v", n.host, err) //nolint:errorlint // deliberately not wrapped (see above)
 	}
-	status, _, body, _, err = s.leg(ctx, n.url, auth)
-	if err != nil {
-		return tlsFailure(n.host, err)
-	}
-	switch status {
-	case http.StatusOK:
-	case http.StatusUnauthorized:
-		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
-	default:
+	// The AUTHENTICATE message is the logon attempt: it goes through the
+	// credential gate. The NEGOTIATE leg, which carries no secret and counts
+	// as no logon, did not.
+	err = w.gate.logon(ctx, n, func() error {
+		status, _, body, _, err := s.leg(ctx, n.url, auth)
+		if err != nil {
+			return tlsFailure(n.host, err)
+		}
+		switch status {
+		case http.StatusOK:
+			return nil
+		case http.StatusUnauthorized:
+			return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
+		}
 		// Not an answer to the credentials: a logon the host did not
 		// process (a 503 from HTTP.sys) or could not complete.
 		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
+	})
+	if err != nil {
+		return err
 	}
 	if s.seal && s.ntlm.SecuritySession() == nil {
 		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
