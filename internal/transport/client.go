@@ -16,7 +16,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/masterzen/winrm"
@@ -182,7 +184,12 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	res, err := r.do(work)
 	res.Duration = time.Since(start)
 	if err != nil && errors.Is(work.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
-		err = &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout}
+		te := &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout, Port: n.Port,
+			NotStarted: !r.started}
+		if op, waited, ok := r.unanswered(); ok && !r.started {
+			te.Unanswered, te.Waited = op, waited
+		}
+		err = te
 	}
 	fields := map[string]any{
 		"endpoint": n.url, "user": n.Username, "auth": n.Auth, "command": cmdline,
@@ -207,6 +214,39 @@ type run struct {
 	hard       time.Time // the Run's deadline; cleanup may use time up to it
 	requests   int
 	retries    int
+
+	// started is set once the host acknowledged the Command request.
+	started bool
+	// The request in flight, for the TimeoutError of a host that never
+	// answers: its name, when it was sent, and whether a connection was
+	// made for it and an answer began (see traced).
+	pending      string
+	pendingSince time.Time
+	connected    atomic.Bool
+	answered     atomic.Bool
+}
+
+// traced returns ctx with an httptrace that records, for the request about
+// to be sent, whether a connection was made and whether an answer began
+// (each request written, a handshake leg included, clears the latter).
+func (r *run) traced(ctx context.Context, op string) context.Context {
+	r.pending, r.pendingSince = op, time.Now()
+	r.connected.Store(false)
+	r.answered.Store(false)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn:              func(httptrace.GotConnInfo) { r.connected.Store(true) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { r.answered.Store(false) },
+		GotFirstResponseByte: func() { r.answered.Store(true) },
+	})
+}
+
+// unanswered reports the request still waiting for its answer on an
+// accepted connection, and for how long.
+func (r *run) unanswered() (string, time.Duration, bool) {
+	if r.pending == "" || !r.connected.Load() || r.answered.Load() {
+		return "", 0, false
+	}
+	return r.pending, time.Since(r.pendingSince), true
 }
 
 func (r *run) logf(ctx context.Context, msg string, fields map[string]any) {
@@ -244,10 +284,19 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 	params := winrm.NewParameters(fmt.Sprintf("PT%dS", int(op2/time.Second)), locale, envelopeSize)
 	msg := build(params)
 	reqTimeout := op2 + requestGrace
-	rctx, cancel := context.WithTimeout(ctx, reqTimeout)
+	tctx := ctx
+	if op == "Create" || op == "Command" {
+		// The requests that lead to a command: the ones a TimeoutError
+		// with NotStarted may name.
+		tctx = r.traced(ctx, op)
+	}
+	rctx, cancel := context.WithTimeout(tctx, reqTimeout)
 	defer cancel()
 	r.requests++
 	status, body, err := r.c.wire.post(rctx, []byte(msg))
+	if tctx != ctx && ctx.Err() == nil {
+		r.pending = "" // answered, or failed otherwise than by the deadline
+	}
 	if err != nil {
 		if ctx.Err() == nil && rctx.Err() != nil {
 			return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, &requestTimeoutError{reqTimeout})
@@ -489,6 +538,7 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 		if err != nil {
 			return Result{}, "", false, err
 		}
+		r.started = true
 		stdout, stderr, code, rerr := r.receive(ctx, sh.id, cmdID)
 		if rerr == nil {
 			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, cmdID, true, nil
@@ -506,10 +556,19 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 	}
 }
 
+// Pauses between Receives answered at once with no output and not done
+// (Windows holds a Receive until output comes or the OperationTimeout passes,
+// but a server that does not would otherwise be polled without pause).
+const (
+	emptyReceiveFirst = 50 * time.Millisecond
+	emptyReceiveMax   = time.Second
+)
+
 // receive polls for output until the command is done.
 func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stderr []byte, code int, err error) {
 	url := r.c.n.url
 	fails := 0
+	var pause time.Duration // after an empty answer; reset by output
 	for {
 		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) string {
 			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p).String()
@@ -539,6 +598,26 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 		if rr.done {
 			return stdout, stderr, rr.exitCode, nil
 		}
+		if len(rr.stdout)+len(rr.stderr) > 0 {
+			pause = 0
+			continue
+		}
+		pause = min(max(2*pause, emptyReceiveFirst), emptyReceiveMax)
+		if err := sleep(ctx, pause); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -104,11 +106,33 @@ type TimeoutError struct {
 	Host    string
 	After   time.Duration // how long the command ran before it was abandoned
 	Timeout time.Duration // the configured timeout
+
+	// NotStarted says that the host never acknowledged the command's
+	// Command request: no command ran, so none was terminated.
+	NotStarted bool
+	// Port is the endpoint's port, named when NotStarted.
+	Port int
+	// Unanswered, when set, is the request that was waiting for its answer
+	// on an accepted connection when the time ran out (with NotStarted),
+	// and Waited how long it had waited.
+	Unanswered string
+	Waited     time.Duration
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("command on %s did not finish within %s (timeout %s); the command was terminated; "+
-		"if the host is slow, raise `timeout`", e.Host, e.After.Round(time.Millisecond), e.Timeout)
+	if !e.NotStarted {
+		return fmt.Sprintf("command on %s did not finish within %s (timeout %s); the command was terminated; "+
+			"if the host is slow, raise `timeout`", e.Host, e.After.Round(time.Millisecond), e.Timeout)
+	}
+	ep := net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+	s := fmt.Sprintf("no command was started on %s within %s (timeout %s)", ep, e.After.Round(time.Millisecond), e.Timeout)
+	if e.Unanswered != "" {
+		return s + fmt.Sprintf(": the host accepted the connection but never answered the WinRM %s request "+
+			"(waited %s for its answer); check that port %d on the host is a WinRM listener (winrm enumerate "+
+			"winrm/config/listener) and that no proxy or firewall in between holds connections open without "+
+			"answering", e.Unanswered, e.Waited.Round(time.Millisecond), e.Port)
+	}
+	return s + "; if the host is slow to answer, raise `timeout`"
 }
 
 // Is reports whether target is ErrTimeout.
