@@ -10,6 +10,20 @@
 // failures are retried with backoff.
 // Authentication is NTLM (sealed messages over HTTP, plain inside TLS over
 // HTTPS) or Basic (HTTPS, or HTTP when explicitly allowed).
+//
+// What is guaranteed:
+//   - On a sealed session (NTLM over HTTP) every answer that carries WinRM
+//     content is sealed with the session's keys and verified (signature and
+//     sequence number); any other answer fails the request with an
+//     *IntegrityError (ErrUnprotected) and is not retried. Bare error
+//     statuses are taken only as failures to retry (see ntlmSession.open).
+//   - A logon refused by a host (a wrong password, an unknown or locked
+//     account) is not attempted again with the same credentials by the same
+//     Pool (or Client from New), on any host; until a logon with them has
+//     succeeded, one attempt at a time is made (see credGate).
+//   - Shells are opened with a short IdleTimeOut (shellIdleTimeout), and
+//     their Deletes are retried within Close's budget; one that could not
+//     be deleted is logged and ends on the host by that timeout.
 package transport
 
 import (
@@ -156,8 +170,9 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 // returned.
 //
 // Transient failures (connection refused or reset, 5xx, WinRM internal-error
-// faults, a lost request) are retried with backoff, each request up to
-// Config.MaxRetries times; an authentication failure is never retried.
+// faults, a lost request), in every phase, the NTLM logon included, are
+// retried with backoff, each request up to Config.MaxRetries times; an
+// authentication failure is never retried, nor an unprotected answer.
 // Retrying means a command line may run more than once: when the connection
 // drops after the Command request was sent, or while its output was being
 // read, there is no way to know whether it ran, and it is sent again. Callers
