@@ -342,7 +342,7 @@ func TestAccReliability_refusals(t *testing.T) {
 		{
 			name: "wrong password",
 			user: simUser, password: "not-the-password",
-			want: `(?s)authentication failed for Administrator at 127\.0\.0\.1 \(auth=ntlm\)`,
+			want: `(?s)authentication failed for Administrator at 127\.0\.0\.1:\d+ \(auth=ntlm\)`,
 			check: func(t *testing.T, st winsim.Stats) {
 				// One handshake is at most three legs (probe, negotiate,
 				// authenticate); a retry would be three more.

@@ -10,17 +10,32 @@
 // failures are retried with backoff.
 // Authentication is NTLM (sealed messages over HTTP, plain inside TLS over
 // HTTPS) or Basic (HTTPS, or HTTP when explicitly allowed).
+//
+// What is guaranteed:
+//   - On a sealed session (NTLM over HTTP) every answer that carries WinRM
+//     content is sealed with the session's keys and verified (signature and
+//     sequence number); any other answer fails the request with an
+//     *IntegrityError (ErrUnprotected) and is not retried. Bare error
+//     statuses are taken only as failures to retry (see ntlmSession.open).
+//   - A logon refused by a host (a wrong password, an unknown or locked
+//     account) is not attempted again with the same credentials by the same
+//     Pool (or Client from New), on any host; until a logon with them has
+//     succeeded, one attempt at a time is made (see credGate).
+//   - Shells are opened with a short IdleTimeOut (shellIdleTimeout), and
+//     their Deletes are retried within Close's budget; one that could not
+//     be deleted is logged and ends on the host by that timeout.
 package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/masterzen/winrm"
-	"github.com/masterzen/winrm/soap"
 )
 
 // Result is the outcome of one command.
@@ -69,11 +84,13 @@ const (
 	maxCleanup = 2 * time.Second
 )
 
-// closeBudget bounds Close: the Deletes of idle shells and the wait for
-// background Signals, which are abandoned when it runs out (a shell whose
-// Signal ends during Close is deleted too, within the same budget). Tests
-// lower it.
-var closeBudget = 5 * time.Second
+// closeBudget bounds Close: the Deletes of idle shells (each retried after
+// transient failures, as any request) and the wait for background Signals,
+// which are abandoned when it runs out (a shell whose Signal ends during
+// Close is deleted too, within the same budget). Terraform gives a provider
+// about two seconds to exit once it has asked it to stop, then kills it; a
+// shell not deleted by then ends by its shellIdleTimeout. Tests lower it.
+var closeBudget = 2 * time.Second
 
 // New validates cfg and returns a Client. It does not touch the network.
 func New(cfg Config) (*Client, error) {
@@ -81,11 +98,12 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newClient(newCore(n), n, false), nil
+	// A Client of its own has a credential gate of its own.
+	return newClient(newCore(n, newCredGate()), n, false), nil
 }
 
-func newCore(n *normalized) *core {
-	c := &core{n: n, wire: newWire(n), shells: newShellPool()}
+func newCore(n *normalized, gate *credGate) *core {
+	c := &core{n: n, wire: newWire(n, gate), shells: newShellPool()}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -126,7 +144,7 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := &run{c: c, log: log, hard: hard}
+				r := &run{c: c, maxRetries: c.n.MaxRetries, log: log, hard: hard}
 				_ = r.deleteShell(ctx, sh.id)
 			}()
 		}
@@ -152,8 +170,9 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 // returned.
 //
 // Transient failures (connection refused or reset, 5xx, WinRM internal-error
-// faults, a lost request) are retried with backoff, each request up to
-// Config.MaxRetries times; an authentication failure is never retried.
+// faults, a lost request), in every phase, the NTLM logon included, are
+// retried with backoff, each request up to Config.MaxRetries times; an
+// authentication failure is never retried, nor an unprotected answer.
 // Retrying means a command line may run more than once: when the connection
 // drops after the Command request was sent, or while its output was being
 // read, there is no way to know whether it ran, and it is sent again. Callers
@@ -180,7 +199,12 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	res, err := r.do(work)
 	res.Duration = time.Since(start)
 	if err != nil && errors.Is(work.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
-		err = &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout}
+		te := &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout, Port: n.Port,
+			NotStarted: !r.started}
+		if op, waited, ok := r.unanswered(); ok && !r.started {
+			te.Unanswered, te.Waited = op, waited
+		}
+		err = te
 	}
 	fields := map[string]any{
 		"endpoint": n.url, "user": n.Username, "auth": n.Auth, "command": cmdline,
@@ -205,6 +229,39 @@ type run struct {
 	hard       time.Time // the Run's deadline; cleanup may use time up to it
 	requests   int
 	retries    int
+
+	// started is set once the host acknowledged the Command request.
+	started bool
+	// The request in flight, for the TimeoutError of a host that never
+	// answers: its name, when it was sent, and whether a connection was
+	// made for it and an answer began (see traced).
+	pending      string
+	pendingSince time.Time
+	connected    atomic.Bool
+	answered     atomic.Bool
+}
+
+// traced returns ctx with an httptrace that records, for the request about
+// to be sent, whether a connection was made and whether an answer began
+// (each request written, a handshake leg included, clears the latter).
+func (r *run) traced(ctx context.Context, op string) context.Context {
+	r.pending, r.pendingSince = op, time.Now()
+	r.connected.Store(false)
+	r.answered.Store(false)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn:              func(httptrace.GotConnInfo) { r.connected.Store(true) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { r.answered.Store(false) },
+		GotFirstResponseByte: func() { r.answered.Store(true) },
+	})
+}
+
+// unanswered reports the request still waiting for its answer on an
+// accepted connection, and for how long.
+func (r *run) unanswered() (string, time.Duration, bool) {
+	if r.pending == "" || !r.connected.Load() || r.answered.Load() {
+		return "", 0, false
+	}
+	return r.pending, time.Since(r.pendingSince), true
 }
 
 func (r *run) logf(ctx context.Context, msg string, fields map[string]any) {
@@ -233,7 +290,7 @@ func (r *run) cleanupCtx(ctx context.Context) (context.Context, context.CancelFu
 
 // call sends one message and returns the response body, or an error that is
 // a *Fault when the host answered with one (whatever the HTTP status).
-func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) string) ([]byte, error) {
 	op2 := maxOpTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		op2 = min(op2, time.Until(dl).Truncate(time.Second))
@@ -242,10 +299,19 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 	params := winrm.NewParameters(fmt.Sprintf("PT%dS", int(op2/time.Second)), locale, envelopeSize)
 	msg := build(params)
 	reqTimeout := op2 + requestGrace
-	rctx, cancel := context.WithTimeout(ctx, reqTimeout)
+	tctx := ctx
+	if op == "Create" || op == "Command" {
+		// The requests that lead to a command: the ones a TimeoutError
+		// with NotStarted may name.
+		tctx = r.traced(ctx, op)
+	}
+	rctx, cancel := context.WithTimeout(tctx, reqTimeout)
 	defer cancel()
 	r.requests++
-	status, body, err := r.c.wire.post(rctx, []byte(msg.String()))
+	status, body, err := r.c.wire.post(rctx, []byte(msg))
+	if tctx != ctx && ctx.Err() == nil {
+		r.pending = "" // answered, or failed otherwise than by the deadline
+	}
 	if err != nil {
 		if ctx.Err() == nil && rctx.Err() != nil {
 			return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, &requestTimeoutError{reqTimeout})
@@ -255,6 +321,22 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 		if errors.As(err, &ae) || errors.As(err, &te) {
 			return nil, err
 		}
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			ie.Host, ie.Operation = r.c.n.hostport, op
+			return nil, ie
+		}
+		var he *HTTPError
+		if errors.As(err, &he) {
+			he.Host = r.c.n.host
+			if he.Operation == "" {
+				he.Operation = op
+				if he.logon {
+					he.Operation += " (NTLM logon)"
+				}
+			}
+			return nil, he
+		}
 		return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, err)
 	}
 	f, xerr := scanResponse(body)
@@ -263,11 +345,7 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 		return nil, f
 	}
 	if status != 200 {
-		snippet := string(body)
-		if len(snippet) > 200 {
-			snippet = snippet[:200]
-		}
-		return nil, &HTTPError{Host: r.c.n.host, Operation: op, StatusCode: status, Body: snippet}
+		return nil, &HTTPError{Host: r.c.n.host, Operation: op, StatusCode: status, Body: summarizeBody(body)}
 	}
 	if xerr != nil {
 		return nil, fmt.Errorf("WinRM %s response from %s: %w", op, r.c.n.host, xerr)
@@ -277,7 +355,7 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 
 // callRetry is call with retries of transient failures. ambiguousOK allows
 // repeating a request that may already have been acted on.
-func (r *run) callRetry(ctx context.Context, op string, ambiguousOK bool, build func(p *winrm.Parameters) *soap.SoapMessage) ([]byte, error) {
+func (r *run) callRetry(ctx context.Context, op string, ambiguousOK bool, build func(p *winrm.Parameters) string) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		body, err := r.call(ctx, op, build)
 		if err == nil {
@@ -322,8 +400,8 @@ func (r *run) do(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 		if sh.id == "" {
-			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) *soap.SoapMessage {
-				return winrm.NewOpenShellRequest(url, p)
+			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) string {
+				return openShellRequest(url, p)
 			})
 			if err == nil {
 				sh.id, err = parseShellID(body)
@@ -402,8 +480,8 @@ func (c *core) signalLater(ctx context.Context, r *run, sh *shell, cmdID string)
 		sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), bg.hard)
 		defer cancel()
 		defer context.AfterFunc(c.bgCtx, cancel)()
-		_, err := bg.callRetry(sctx, "Signal", true, func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewSignalRequest(c.n.url, sh.id, cmdID, p)
+		_, err := bg.callRetry(sctx, "Signal", true, func(p *winrm.Parameters) string {
+			return winrm.NewSignalRequest(c.n.url, sh.id, cmdID, p).String()
 		})
 		if err != nil {
 			bg.logf(sctx, "winrm signal failed; shell discarded", map[string]any{"shell": sh.id, "error": err.Error()})
@@ -413,9 +491,7 @@ func (c *core) signalLater(ctx context.Context, r *run, sh *shell, cmdID string)
 		}
 		// Closed, or the Signal failed: delete the shell, within what is left
 		// of the Run's deadline and Close's budget.
-		_, _ = bg.call(sctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewDeleteShellRequest(c.n.url, sh.id, p)
-		})
+		_ = bg.deleteShellWithin(sctx, sh.id)
 		c.shells.drop(sh)
 	}()
 	return true
@@ -430,15 +506,33 @@ func (r *run) release(ctx context.Context, sh *shell, healthy bool) {
 	r.c.shells.drop(sh)
 }
 
+// deleteShell deletes a shell within cleanupCtx's time: after ctx ended too.
 func (r *run) deleteShell(ctx context.Context, id string) error {
+	cctx, cancel := r.cleanupCtx(ctx)
+	defer cancel()
+	return r.deleteShellWithin(cctx, id)
+}
+
+// deleteShellWithin deletes a shell, retrying transient failures while ctx
+// lasts. A shell the host no longer knows counts as deleted (a retried
+// Delete whose first attempt went through finds it gone). A shell that could
+// not be deleted is logged with its host and id: it stays open on the host,
+// counting against the user's shell quota, until its shellIdleTimeout.
+func (r *run) deleteShellWithin(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
-	cctx, cancel := r.cleanupCtx(ctx)
-	defer cancel()
-	_, err := r.call(cctx, "Delete", func(p *winrm.Parameters) *soap.SoapMessage {
-		return winrm.NewDeleteShellRequest(r.c.n.url, id, p)
+	_, err := r.callRetry(ctx, "Delete", true, func(p *winrm.Parameters) string {
+		return winrm.NewDeleteShellRequest(r.c.n.url, id, p).String()
 	})
+	var f *Fault
+	if errors.As(err, &f) && f.shellGone() {
+		return nil
+	}
+	if err != nil {
+		r.logf(ctx, "winrm shell not deleted", map[string]any{"shell": id, "host": r.c.n.hostport,
+			"idle_timeout": shellIdleTimeout.String(), "error": err.Error()})
+	}
 	return err
 }
 
@@ -449,8 +543,8 @@ func (r *run) deleteShell(ctx context.Context, id string) error {
 func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, error) {
 	url := r.c.n.url
 	for restart := 1; ; restart++ {
-		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p)
+		body, err := r.callRetry(ctx, "Command", true, func(p *winrm.Parameters) string {
+			return winrm.NewExecuteCommandRequest(url, sh.id, r.cmdline, nil, p).String()
 		})
 		if err != nil {
 			return Result{}, "", true, err
@@ -459,6 +553,7 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 		if err != nil {
 			return Result{}, "", false, err
 		}
+		r.started = true
 		stdout, stderr, code, rerr := r.receive(ctx, sh.id, cmdID)
 		if rerr == nil {
 			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, cmdID, true, nil
@@ -476,13 +571,22 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 	}
 }
 
+// Pauses between Receives answered at once with no output and not done
+// (Windows holds a Receive until output comes or the OperationTimeout passes,
+// but a server that does not would otherwise be polled without pause).
+const (
+	emptyReceiveFirst = 50 * time.Millisecond
+	emptyReceiveMax   = time.Second
+)
+
 // receive polls for output until the command is done.
 func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stderr []byte, code int, err error) {
 	url := r.c.n.url
 	fails := 0
+	var pause time.Duration // after an empty answer; reset by output
 	for {
-		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) *soap.SoapMessage {
-			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p)
+		body, err := r.call(ctx, "Receive", func(p *winrm.Parameters) string {
+			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p).String()
 		})
 		if err != nil {
 			var f *Fault
@@ -509,14 +613,34 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 		if rr.done {
 			return stdout, stderr, rr.exitCode, nil
 		}
+		if len(rr.stdout)+len(rr.stderr) > 0 {
+			pause = 0
+			continue
+		}
+		pause = min(max(2*pause, emptyReceiveFirst), emptyReceiveMax)
+		if err := sleep(ctx, pause); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
 // signal terminates the command (which also releases it when it is done).
 // After ctx ended it still tries once, briefly.
 func (r *run) signal(ctx context.Context, shellID, cmdID string) error {
-	build := func(p *winrm.Parameters) *soap.SoapMessage {
-		return winrm.NewSignalRequest(r.c.n.url, shellID, cmdID, p)
+	build := func(p *winrm.Parameters) string {
+		return winrm.NewSignalRequest(r.c.n.url, shellID, cmdID, p).String()
 	}
 	if ctx.Err() == nil {
 		_, err := r.callRetry(ctx, "Signal", true, build)

@@ -5,8 +5,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors for errors.Is. The typed errors below match them, so a caller
@@ -25,18 +32,65 @@ var (
 	ErrBasicOverHTTP = errors.New("basic authentication over plain HTTP is refused")
 	// ErrClosed is returned by Run after Close.
 	ErrClosed = errors.New("winrm client is closed")
+	// ErrUnprotected matches an *IntegrityError: an answer on a sealed session
+	// that was not sealed with the session's keys, or did not verify.
+	ErrUnprotected = errors.New("winrm response not protected by the session")
 )
 
-// AuthError reports that the host refused the credentials (HTTP 401). It is
-// never retried: repeated failures can lock the account out.
+// IntegrityError reports an answer that did not come sealed with the keys of
+// the NTLM session its request was sent on (NTLM over HTTP seals every
+// message), or whose signature or sequence number did not verify. Such an
+// answer may come from anything between this machine and the host, so it is
+// discarded unread, and the request is not repeated: it is never retried.
+type IntegrityError struct {
+	Host       string // host:port
+	Operation  string // the request it answered: Create, Command, Receive, Signal, Delete
+	HTTPStatus int
+	Reason     string // what was wrong, e.g. "plain text" or the verification failure
+}
+
+func (e *IntegrityError) Error() string {
+	op := e.Operation
+	if op == "" {
+		op = "a"
+	}
+	return fmt.Sprintf("the answer from %s to WinRM %s request was not protected by the NTLM session it was sent on "+
+		"(HTTP %d, %s), so it was discarded and the request was not repeated; something between this machine and "+
+		"the host may be answering in its place: check the network path for a proxy or interception device, or "+
+		"use HTTPS with a verified certificate", e.Host, op, e.HTTPStatus, e.Reason)
+}
+
+// Is reports whether target is ErrUnprotected.
+func (e *IntegrityError) Is(target error) bool { return target == ErrUnprotected }
+
+// AuthError reports that the host refused the credentials (HTTP 401), or
+// that they were not tried (see Reason). It is never retried: repeated
+// failures can lock the account out.
 type AuthError struct {
-	User, Host, Auth string
+	User string
+	Host string // host:port
+	Auth string
 	// Reason, when set, explains a refusal that is not a wrong password, such as
 	// a host that does not offer the requested scheme.
 	Reason string
+	// RefusedBy, when set, is the host (host:port) that refused the same
+	// credentials earlier in this process: no logon was attempted at Host,
+	// so that the account is not locked out.
+	RefusedBy string
+	// credentials marks a refusal of the credentials themselves (a 401 to the
+	// NTLM AUTHENTICATE message or to Basic credentials): a wrong password,
+	// an unknown, disabled or locked account. It closes the credential gate.
+	credentials bool
 }
 
 func (e *AuthError) Error() string {
+	if e.RefusedBy != "" {
+		return fmt.Sprintf("authentication not attempted for %s at %s (auth=%s): %s refused the same user name "+
+			"and password earlier in this run, and no further logon is attempted with them on any host, so that "+
+			"the account is not locked out (Windows locks an account after a number of failed logons); correct "+
+			"the username or password, check that the account is enabled and not locked out, and run again",
+			e.User, e.Host, e.Auth, e.RefusedBy)
+	}
 	s := fmt.Sprintf("authentication failed for %s at %s (auth=%s)", e.User, e.Host, e.Auth)
 	if e.Reason != "" {
 		s += ": " + e.Reason
@@ -52,11 +106,33 @@ type TimeoutError struct {
 	Host    string
 	After   time.Duration // how long the command ran before it was abandoned
 	Timeout time.Duration // the configured timeout
+
+	// NotStarted says that the host never acknowledged the command's
+	// Command request: no command ran, so none was terminated.
+	NotStarted bool
+	// Port is the endpoint's port, named when NotStarted.
+	Port int
+	// Unanswered, when set, is the request that was waiting for its answer
+	// on an accepted connection when the time ran out (with NotStarted),
+	// and Waited how long it had waited.
+	Unanswered string
+	Waited     time.Duration
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("command on %s did not finish within %s (timeout %s); the command was terminated; "+
-		"if the host is slow, raise `timeout`", e.Host, e.After.Round(time.Millisecond), e.Timeout)
+	if !e.NotStarted {
+		return fmt.Sprintf("command on %s did not finish within %s (timeout %s); the command was terminated; "+
+			"if the host is slow, raise `timeout`", e.Host, e.After.Round(time.Millisecond), e.Timeout)
+	}
+	ep := net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+	s := fmt.Sprintf("no command was started on %s within %s (timeout %s)", ep, e.After.Round(time.Millisecond), e.Timeout)
+	if e.Unanswered != "" {
+		return s + fmt.Sprintf(": the host accepted the connection but never answered the WinRM %s request "+
+			"(waited %s for its answer); check that port %d on the host is a WinRM listener (winrm enumerate "+
+			"winrm/config/listener) and that no proxy or firewall in between holds connections open without "+
+			"answering", e.Unanswered, e.Waited.Round(time.Millisecond), e.Port)
+	}
+	return s + "; if the host is slow to answer, raise `timeout`"
 }
 
 // Is reports whether target is ErrTimeout.
@@ -181,13 +257,56 @@ type HTTPError struct {
 	Host       string
 	Operation  string
 	StatusCode int
-	Body       string // first bytes of the body, for diagnosis
+	Body       string // a one-line excerpt of the body (see summarizeBody), for diagnosis
+	// logon marks an error status answering an NTLM handshake leg.
+	logon bool
+	// unprotected marks an error status that came outside the NTLM session
+	// of a sealed request (see ntlmSession.open): nothing proves the host
+	// did not act on the request.
+	unprotected bool
 }
 
 func (e *HTTPError) Error() string {
 	s := fmt.Sprintf("WinRM request %s to %s failed: HTTP %d", e.Operation, e.Host, e.StatusCode)
+	if t := http.StatusText(e.StatusCode); t != "" {
+		s += " " + t
+	}
 	if e.Body != "" {
 		s += ": " + e.Body
+	}
+	return s
+}
+
+// maxExcerpt bounds the excerpt of an HTTP body quoted in an error.
+const maxExcerpt = 120
+
+var (
+	htmlHidden = regexp.MustCompile(`(?is)<head\b.*?</head\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->`)
+	htmlTag    = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// summarizeBody turns an HTTP error body (often a whole HTML page, from
+// HTTP.sys, IIS or a proxy) into a short single line: the head, scripts,
+// styles, comments and tags removed, entities decoded, control characters
+// and runs of white space collapsed to one space, cut to maxExcerpt
+// characters.
+func summarizeBody(b []byte) string {
+	if len(b) > 64<<10 {
+		b = b[:64<<10]
+	}
+	s := htmlHidden.ReplaceAllString(string(b), " ")
+	s = htmlTag.ReplaceAllString(s, " ")
+	s = html.UnescapeString(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxExcerpt {
+		r := []rune(s)
+		s = strings.TrimSpace(string(r[:maxExcerpt-1])) + "…"
 	}
 	return s
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // Response shapes copied from the recordings of a real Windows host
-// (/work/shared/reference/recordings) and masterzen/winrm's fixture_test.go.
+// (internal/winsim/testdata/recordings) and masterzen/winrm's fixture_test.go.
 const (
 	envOpen  = `<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"><s:Header><a:Action>%s</a:Action><a:MessageID>uuid:C145AC62-4409-47E6-AFA3-4A8D77C21AAF</a:MessageID><p:ActivityId>1A2F2108-D2BA-0001-1671-301ABAD2D301</p:ActivityId><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:RelatesTo>uuid:81154310-1C68-4690-9BD0-EA693328825B</a:RelatesTo></s:Header><s:Body>`
 	envClose = `</s:Body></s:Envelope>`

@@ -7,14 +7,19 @@ import (
 // Pool shares one connection (shells, NTLM sessions) per endpoint, user,
 // password, auth and TLS settings among all the resources of a process. The
 // Clients it returns may carry different Timeout, MaxRetries and Log.
+//
+// Across endpoints, the Pool guards the logons made with each set of
+// credentials (see credGate): until one has succeeded, one at a time; once a
+// host has refused them, none.
 type Pool struct {
 	mu     sync.Mutex
 	cores  map[string]*core
+	gates  *credGates
 	closed bool
 }
 
 // NewPool returns an empty Pool.
-func NewPool() *Pool { return &Pool{cores: map[string]*core{}} }
+func NewPool() *Pool { return &Pool{cores: map[string]*core{}, gates: newCredGates()} }
 
 // Client returns a Client for cfg, sharing the connection of any earlier
 // Client with the same endpoint, credentials and TLS settings. It does not
@@ -32,7 +37,7 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 	}
 	c, ok := p.cores[key]
 	if !ok {
-		c = newCore(n)
+		c = newCore(n, p.gates.get(n))
 		p.cores[key] = c
 	}
 	return newClient(c, n, true), nil

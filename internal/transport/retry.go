@@ -39,7 +39,10 @@ func classify(err error) errClass {
 	}
 	var ae *AuthError
 	var te *TLSError
-	if errors.As(err, &ae) || errors.As(err, &te) || errors.Is(err, ErrClosed) {
+	var ie *IntegrityError
+	if errors.As(err, &ae) || errors.As(err, &te) || errors.As(err, &ie) || errors.Is(err, ErrClosed) {
+		// An unprotected answer in particular is never retried: whatever
+		// forged it would answer the retry too.
 		return classPermanent
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -58,6 +61,9 @@ func classify(err error) errClass {
 	}
 	var he *HTTPError
 	if errors.As(err, &he) {
+		if he.StatusCode >= 500 && he.unprotected {
+			return classAmbiguous
+		}
 		if he.StatusCode >= 500 {
 			return classRetry
 		}

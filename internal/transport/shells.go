@@ -3,12 +3,20 @@ package transport
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // maxShells is how many shells one Client keeps open, and so how many
 // commands it runs at once on a host. Windows allows 30 shells per user by
 // default (MaxShellsPerUser); a few suffice to keep a host busy.
 const maxShells = 4
+
+// shellIdleTimeout is the IdleTimeOut every shell is opened with: a shell
+// that could not be deleted (the host unreachable when the provider exits)
+// ends on its own after this long instead of the host's default, two hours
+// on Windows, counting meanwhile against the user's shell quota. Shells kept
+// for reuse that the host has expired are reopened (see run.do).
+const shellIdleTimeout = 5 * time.Minute
 
 // shell is a remote cmd shell. An empty id is a reservation: the holder may
 // open a shell in that place.

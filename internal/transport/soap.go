@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/masterzen/winrm"
@@ -128,6 +129,17 @@ func (t *textContent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 	}
 	*t = textContent(b.String())
 	return nil
+}
+
+// openShellRequest is masterzen/winrm's Create request with an
+// rsp:IdleTimeOut of shellIdleTimeout, placed first in rsp:Shell as the
+// MS-WSMV schema orders it (before InputStreams). The library builds no such
+// element and its DOM cannot insert one before another, so it is added to the
+// rendered envelope; TestOpenShellRequestIdleTimeOut checks the result.
+func openShellRequest(url string, p *winrm.Parameters) string {
+	s := winrm.NewOpenShellRequest(url, p).String()
+	idle := fmt.Sprintf("<rsp:IdleTimeOut>PT%dS</rsp:IdleTimeOut>", int(shellIdleTimeout/time.Second))
+	return strings.Replace(s, "<rsp:InputStreams>", idle+"<rsp:InputStreams>", 1)
 }
 
 // checkCommandLine rejects what cannot travel inside the CDATA section that

@@ -318,7 +318,8 @@ func TestSimWrongPasswordTriedOnce(t *testing.T) {
 			cfg.MaxRetries = 10
 			c := simClient(t, cfg)
 			_, err := c.Run(context.Background(), "echo hi")
-			want := fmt.Sprintf("authentication failed for %s at 127.0.0.1 (auth=%s)", simUser, tt.auth)
+			// The endpoint, port included: hosts may listen on several.
+			want := fmt.Sprintf("authentication failed for %s at %s (auth=%s)", simUser, h.Addr(), tt.auth)
 			if !errors.Is(err, ErrAuth) || err.Error() != want {
 				t.Fatalf("err = %v, want %q", err, want)
 			}

@@ -49,11 +49,11 @@ type wire interface {
 	close()
 }
 
-func newWire(n *normalized) wire {
+func newWire(n *normalized, gate *credGate) wire {
 	if n.Auth == AuthBasic {
-		return newBasicWire(n)
+		return newBasicWire(n, gate)
 	}
-	return &ntlmWire{n: n}
+	return &ntlmWire{n: n, gate: gate}
 }
 
 func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
@@ -123,19 +123,42 @@ func offeredSchemes(h http.Header) string {
 	return strings.Join(s, ", ")
 }
 
+// offersScheme reports whether WWW-Authenticate offers the scheme.
+func offersScheme(h http.Header, scheme string) bool {
+	for _, v := range h.Values("WWW-Authenticate") {
+		name, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if strings.EqualFold(name, scheme) {
+			return true
+		}
+	}
+	return false
+}
+
 // basicWire sends Basic credentials on every request over a shared transport.
 type basicWire struct {
 	n      *normalized
+	gate   *credGate
 	tr     *http.Transport
 	client *http.Client
 }
 
-func newBasicWire(n *normalized) *basicWire {
+func newBasicWire(n *normalized, gate *credGate) *basicWire {
 	tr := newHTTPTransport(n, dialer(n).DialContext)
-	return &basicWire{n: n, tr: tr, client: &http.Client{Transport: tr, CheckRedirect: noRedirect}}
+	return &basicWire{n: n, gate: gate, tr: tr, client: &http.Client{Transport: tr, CheckRedirect: noRedirect}}
 }
 
-func (w *basicWire) post(ctx context.Context, body []byte) (int, []byte, error) {
+// post sends one request. With Basic every request is a logon attempt, so
+// each goes through the credential gate.
+func (w *basicWire) post(ctx context.Context, body []byte) (status int, resp []byte, err error) {
+	err = w.gate.logon(ctx, w.n, func() error {
+		var err error
+		status, resp, err = w.send(ctx, body)
+		return err
+	})
+	return status, resp, err
+}
+
+func (w *basicWire) send(ctx context.Context, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.n.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -148,7 +171,11 @@ func (w *basicWire) post(ctx context.Context, body []byte) (int, []byte, error) 
 	}
 	b, err := readBody(resp)
 	if resp.StatusCode == http.StatusUnauthorized {
-		return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.host, Auth: w.n.Auth}
+		if !offersScheme(resp.Header, "Basic") {
+			return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth,
+				Reason: "the host does not offer Basic authentication; it offers: " + offeredSchemes(resp.Header)}
+		}
+		return resp.StatusCode, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth, credentials: true}
 	}
 	if err != nil {
 		return 0, nil, err
@@ -164,6 +191,7 @@ func (w *basicWire) close() { w.tr.CloseIdleConnections() }
 // never dials twice and is used by one request at a time.
 type ntlmWire struct {
 	n      *normalized
+	gate   *credGate
 	mu     sync.Mutex
 	idle   []*ntlmSession
 	closed bool
@@ -192,6 +220,9 @@ func (w *ntlmWire) post(ctx context.Context, body []byte) (int, []byte, error) {
 			w.put(s)
 			return status, resp, nil
 		}
+		// Closed on any error, an unprotected error status included: the
+		// host may not have seen the request, whose sealing advanced this
+		// side's sequence number, so the two sides may be out of step.
 		s.close()
 		if err != nil {
 			// A reused session whose connection is gone gets one new session.
@@ -214,7 +245,7 @@ func (w *ntlmWire) post(ctx context.Context, body []byte) (int, []byte, error) {
 				continue
 			}
 		}
-		return 0, nil, &AuthError{User: w.n.Username, Host: w.n.host, Auth: w.n.Auth,
+		return 0, nil, &AuthError{User: w.n.Username, Host: w.n.hostport, Auth: w.n.Auth,
 			Reason: "the host refused a request on an authenticated NTLM session"}
 	}
 }
@@ -275,6 +306,9 @@ func (w *ntlmWire) close() {
 // Negotiate challenge, as an NTLMv2 response, never sent in another form.
 func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 	n := w.n
+	if err := w.gate.check(n); err != nil {
+		return nil, err // refused elsewhere: not even a NEGOTIATE
+	}
 	s := &ntlmSession{seal: !n.HTTPS || w.sealHTTPS.Load()}
 	d := dialer(n)
 	s.tr = newHTTPTransport(n, func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -308,21 +342,35 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 	if err != nil {
 		return err
 	}
-	status, header, conn, err := s.leg(ctx, n.url, negotiate)
+	status, header, body, conn, err := s.leg(ctx, n.url, negotiate)
 	if err != nil {
 		return tlsFailure(n.host, err)
 	}
-	if status != http.StatusUnauthorized {
+	switch {
+	case status == http.StatusOK:
 		return fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
 			"commands on an unauthenticated connection", n.host, status)
+	case status != http.StatusUnauthorized:
+		// An error status (a 503 from HTTP.sys, a proxy's 502) is not a
+		// refusal of the credentials, which were not sent yet: an
+		// *HTTPError, retried like any other when it is transient.
+		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
 	}
 	challenge, ok := negotiateToken(header)
 	if !ok {
-		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth,
+		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth,
 			Reason: "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(header)}
 	}
 	if len(challenge) == 0 {
 		return fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
+	}
+	if s.seal && !grantsSealing(challenge) {
+		// Checked before the challenge is answered: an AUTHENTICATE message
+		// is a logon attempt, which a weakened challenge would make fail.
+		return fmt.Errorf("host %s did not negotiate NTLM message sealing (signing and sealing with 128-bit keys "+
+			"and NTLMv2 session security), which every Windows version offers; something between this machine "+
+			"and the host may have altered the exchange: check the network path for a proxy or interception "+
+			"device, or use HTTPS", n.host)
 	}
 	// Channel bindings tie the exchange to the TLS certificate, which Windows
 	// demands when CbtHardeningLevel is Strict.
@@ -336,12 +384,26 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		// the handshake look like a transient network failure.
 		return fmt.Errorf("host %s sent an NTLM challenge that cannot be answered: %v", n.host, err) //nolint:errorlint // deliberately not wrapped (see above)
 	}
-	status, _, _, err = s.leg(ctx, n.url, auth)
+	// The AUTHENTICATE message is the logon attempt: it goes through the
+	// credential gate. The NEGOTIATE leg, which carries no secret and counts
+	// as no logon, did not.
+	err = w.gate.logon(ctx, n, func() error {
+		status, _, body, _, err := s.leg(ctx, n.url, auth)
+		if err != nil {
+			return tlsFailure(n.host, err)
+		}
+		switch status {
+		case http.StatusOK:
+			return nil
+		case http.StatusUnauthorized:
+			return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
+		}
+		// Not an answer to the credentials: a logon the host did not
+		// process (a 503 from HTTP.sys) or could not complete.
+		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
+	})
 	if err != nil {
-		return tlsFailure(n.host, err)
-	}
-	if status == http.StatusUnauthorized {
-		return &AuthError{User: n.Username, Host: n.host, Auth: n.Auth}
+		return err
 	}
 	if s.seal && s.ntlm.SecuritySession() == nil {
 		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
@@ -349,24 +411,47 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 	return nil
 }
 
+// NegotiateFlags of an NTLM CHALLENGE message (MS-NLMP 2.2.2.5) that a
+// sealed session needs: without SIGN the answers are not verified, without
+// SEAL the requests travel in clear, and without EXTENDED_SESSIONSECURITY and
+// 128 the signatures and keys are the weak NTLMv1 ones.
+const (
+	ntlmSign = 1 << 4
+	ntlmSeal = 1 << 5
+	ntlmESS  = 1 << 19
+	ntlm128  = 1 << 29
+
+	ntlmSealing = ntlmSign | ntlmSeal | ntlmESS | ntlm128
+)
+
+// grantsSealing reports whether an NTLM CHALLENGE message grants every flag
+// of ntlmSealing. Its NegotiateFlags sit at offset 20.
+func grantsSealing(challenge []byte) bool {
+	if len(challenge) < 24 || string(challenge[:8]) != "NTLMSSP\x00" {
+		return true // not a challenge: bodgit/ntlmssp refuses it with its own error
+	}
+	return binary.LittleEndian.Uint32(challenge[20:24])&ntlmSealing == ntlmSealing
+}
+
 // leg sends one handshake message on an empty-body POST and returns the
-// response's status, header and TLS state. The body is read and discarded, so
-// the connection stays usable.
-func (s *ntlmSession) leg(ctx context.Context, url string, token []byte) (int, http.Header, *tls.ConnectionState, error) {
+// response's status, header, body (read whole, so the connection stays
+// usable) and TLS state.
+func (s *ntlmSession) leg(ctx context.Context, url string, token []byte) (int, http.Header, []byte, *tls.ConnectionState, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
 	req.Header.Set("Content-Type", soapContentType)
 	req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString(token))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
-	if _, err := readBody(resp); err != nil {
-		return 0, nil, nil, err
+	body, err := readBody(resp)
+	if err != nil {
+		return 0, nil, nil, nil, err
 	}
-	return resp.StatusCode, resp.Header, resp.TLS, nil
+	return resp.StatusCode, resp.Header, body, resp.TLS, nil
 }
 
 // negotiateToken returns the token of the Negotiate scheme in
@@ -433,15 +518,53 @@ func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		return resp.StatusCode, nil, nil
-	}
-	if s.seal && strings.Contains(resp.Header.Get("Content-Type"), encProtocol) {
-		if b, err = s.unwrap(b); err != nil {
-			return 0, nil, fmt.Errorf("decrypting response: %w", err)
+	if !s.seal {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return resp.StatusCode, nil, nil
 		}
+		return resp.StatusCode, b, nil
 	}
-	return resp.StatusCode, b, nil
+	return s.open(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+}
+
+// open returns the body of an answer on a sealed session, unsealed and
+// verified. Once a session seals its requests, the host seals every answer
+// that carries WinRM content, faults included, with the session's keys; so an
+// answer that is not sealed, or whose signature or sequence number does not
+// verify (bodgit/ntlmssp's Unwrap checks both, and the session is closed
+// after a failure: its RC4 state is spent), is an *IntegrityError.
+//
+// Only answers without WinRM content may come plain, and then only their
+// status is used, as an error, never their body:
+//   - 401 with an empty body: WinRM's own refusal (it sends no body with it);
+//     the caller handles it as before;
+//   - any other non-200 status with an empty body, and 502, 503 and 504 with
+//     any body: what HTTP.sys (which answers 503 itself, with an HTML page,
+//     when the WinRM service cannot take the request) or a proxy send without
+//     the session. They become an *HTTPError marked unprotected, which is
+//     retried as a request that may have been acted on (see classify): an
+//     unprotected "not processed" cannot be believed.
+//
+// A 200 is never empty in WinRM (Delete answers an envelope with an empty
+// s:Body), so a plain or empty 200 is refused like any other plain answer.
+func (s *ntlmSession) open(status int, contentType string, b []byte) (int, []byte, error) {
+	if strings.Contains(strings.ToLower(contentType), strings.ToLower(encProtocol)) {
+		plain, err := s.unwrap(b)
+		if err != nil {
+			return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "sealed body failed verification: " + err.Error()}
+		}
+		return status, plain, nil
+	}
+	switch {
+	case status == http.StatusUnauthorized && len(b) == 0:
+		return status, nil, nil
+	case status != http.StatusOK && (len(b) == 0 || status == http.StatusBadGateway ||
+		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
+		return 0, nil, &HTTPError{StatusCode: status, Body: summarizeBody(b), unprotected: true}
+	case len(b) == 0:
+		return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "empty body"}
+	}
+	return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "plain text"}
 }
 
 // wrap seals body in the MS-WSMV 2.2.9.1 framing.

@@ -13,7 +13,8 @@
 // request and xml:lang on the envelope. Faults are HTTP 500. Receive is a long poll held until the
 // command ends, the request's OperationTimeout passes (then the w:TimedOut fault) or the client
 // leaves; it never answers "Running" with no output. Output larger than the client's
-// MaxEnvelopeSize allows is spread over several Receives. Shells expire after ShellIdleTimeout.
+// MaxEnvelopeSize allows is spread over several Receives. Shells expire after the IdleTimeOut the
+// client asked for in its Create (rsp:Shell/rsp:IdleTimeOut), else after ShellIdleTimeout.
 //
 // # Authentication and encryption
 //

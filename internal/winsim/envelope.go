@@ -69,6 +69,7 @@ type xmlEnvelope struct {
 	} `xml:"http://www.w3.org/2003/05/soap-envelope Header"`
 	Body *struct {
 		Shell *struct {
+			IdleTimeOut   string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell IdleTimeOut"`
 			InputStreams  string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell InputStreams"`
 			OutputStreams string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell OutputStreams"`
 		} `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Shell"`
@@ -111,7 +112,9 @@ type request struct {
 	Selectors   map[string]string
 	Options     map[string]string
 
-	HasShell       bool   // Create: rsp:Shell present
+	HasShell bool // Create: rsp:Shell present
+	// IdleTimeout is the Create's rsp:Shell/rsp:IdleTimeOut; zero when absent.
+	IdleTimeout    time.Duration
 	HasCommandLine bool   // Command: rsp:CommandLine with rsp:Command present
 	Command        string // Command: program or whole command line
 	Arguments      []string
@@ -142,7 +145,9 @@ func parseEnvelope(body []byte) (*request, error) {
 	if err := r.readHeader(env); err != nil {
 		return nil, err
 	}
-	r.readShellBody(env)
+	if perr := r.readShellBody(env); perr != nil {
+		return nil, perr
+	}
 	return r, nil
 }
 
@@ -208,10 +213,17 @@ func (r *request) readHeader(env *xmlEnvelope) error {
 }
 
 // readShellBody reads into r the parts of the body the shell actions use.
-func (r *request) readShellBody(env *xmlEnvelope) {
+func (r *request) readShellBody(env *xmlEnvelope) *parseError {
 	b := env.Body
 	if b.Shell != nil {
 		r.HasShell = true
+		if t := strings.TrimSpace(b.Shell.IdleTimeOut); t != "" {
+			d, err := parseDuration(t)
+			if err != nil || d <= 0 {
+				return &parseError{kind: faultSchema, messageID: r.MessageID, detail: "bad IdleTimeOut"}
+			}
+			r.IdleTimeout = d
+		}
 	}
 	if b.CommandLine != nil && b.CommandLine.Command != nil {
 		r.HasCommandLine = true
@@ -235,6 +247,7 @@ func (r *request) readShellBody(env *xmlEnvelope) {
 			}
 		}
 	}
+	return nil
 }
 
 // commandLine joins the two forms a client may use: the whole line in rsp:Command

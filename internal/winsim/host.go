@@ -62,14 +62,19 @@ type Options struct {
 	// OperationTimeout caps how long a Receive is held when the request asks for longer
 	// (zero: honour the request's OperationTimeout, 60 s when it has none).
 	OperationTimeout time.Duration
-	// ShellIdleTimeout is how long a shell lives without requests (default 15 minutes);
-	// an expired shell answers w:InvalidSelectors.
+	// ShellIdleTimeout is how long a shell lives without requests (default 15 minutes) when the
+	// client's Create asks for no IdleTimeOut of its own; an expired shell answers w:InvalidSelectors.
 	ShellIdleTimeout time.Duration
 	// MaxShellsPerUser is the shell quota of each user (default 30, as Windows).
 	MaxShellsPerUser int
 	// MaxEnvelopeSize is the largest request accepted, in bytes (default 512000, Windows'
 	// MaxEnvelopeSizekb of 500); bigger requests get the w:EncodingLimit fault.
 	MaxEnvelopeSize int
+
+	// OnLogon, when set, is called for every logon attempt (an NTLM AUTHENTICATE message, a request
+	// with Basic credentials) before the credentials are checked, from the request's goroutine. It
+	// may block, holding the logon, e.g. to prove that several are in flight at once.
+	OnLogon func(h *Host)
 
 	// OnExec, when set, is called with every command line a client runs over WinRM, before it
 	// runs (from the request's goroutine; it must not block for long).
@@ -90,6 +95,20 @@ type Stats struct {
 	// BasicCredentials counts requests that carried an `Authorization: Basic`
 	// header (a password in base64), accepted or not.
 	BasicCredentials int
+	// NTLMLogons counts NTLM AUTHENTICATE messages received (logon attempts), NTLMLogonsFailed
+	// those refused; BasicLogonsFailed counts Basic credentials refused. Windows counts each
+	// refusal as a failed logon of the account, toward its lockout threshold.
+	NTLMLogons        int
+	NTLMLogonsFailed  int
+	BasicLogonsFailed int
+}
+
+// ShellInfo is the host's view of one open shell.
+type ShellInfo struct {
+	ID, Owner string
+	// IdleTimeout is how long the shell lives without requests: the IdleTimeOut the client asked
+	// for, else the host's ShellIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // Host is one simulated Windows host serving WinRM.
@@ -124,6 +143,9 @@ type Host struct {
 	httpRequests int
 	// basicCredentials counts requests carrying Basic credentials.
 	basicCredentials int
+	ntlmLogons       int
+	ntlmLogonsFailed int
+	basicFailed      int
 	shellsOpened     int
 	ran              []string
 }
@@ -425,7 +447,20 @@ func (h *Host) Stats() Stats {
 		req[k] = v
 	}
 	return Stats{Requests: req, HTTPRequests: h.httpRequests, ShellsOpened: h.shellsOpened, ShellsOpen: len(h.shells),
-		BasicCredentials: h.basicCredentials}
+		BasicCredentials: h.basicCredentials, NTLMLogons: h.ntlmLogons, NTLMLogonsFailed: h.ntlmLogonsFailed,
+		BasicLogonsFailed: h.basicFailed}
+}
+
+// Shells returns the shells open now (expired ones dropped first).
+func (h *Host) Shells() []ShellInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.expireLocked(time.Now())
+	out := make([]ShellInfo, 0, len(h.shells))
+	for _, sh := range h.shells {
+		out = append(out, ShellInfo{ID: sh.id, Owner: sh.owner, IdleTimeout: sh.idle})
+	}
+	return out
 }
 
 // ResetStats zeroes the counters (ShellsOpen stays the live count).
@@ -435,6 +470,7 @@ func (h *Host) ResetStats() {
 	h.requests = map[string]int{}
 	h.httpRequests = 0
 	h.basicCredentials = 0
+	h.ntlmLogons, h.ntlmLogonsFailed, h.basicFailed = 0, 0, 0
 	h.shellsOpened = 0
 }
 
@@ -502,7 +538,7 @@ func (h *Host) Close() error {
 // expireLocked drops shells idle for longer than the idle timeout.
 func (h *Host) expireLocked(now time.Time) {
 	for id, sh := range h.shells {
-		if now.Sub(sh.lastUsed) > h.opts.ShellIdleTimeout {
+		if now.Sub(sh.lastUsed) > sh.idle {
 			h.deleteShellLocked(id, sh)
 		}
 	}

@@ -321,6 +321,10 @@ func (h *Host) authenticateNTLM(w http.ResponseWriter, cs *connState, scheme, to
 		h.unauthorized(w)
 		return "", false
 	}
+	logon := isAuthenticateMessage(raw)
+	if logon {
+		h.logonAttempt()
+	}
 	cs.mu.Lock()
 	if cs.ntlm == nil || isNegotiateMessage(raw) {
 		// A NEGOTIATE message starts a new handshake on this connection, replacing any earlier one
@@ -333,6 +337,11 @@ func (h *Host) authenticateNTLM(w http.ResponseWriter, cs *connState, scheme, to
 	if err != nil || (done && !nc.Authenticated()) {
 		cs.ntlm, cs.user = nil, ""
 		cs.mu.Unlock()
+		if logon {
+			h.mu.Lock()
+			h.ntlmLogonsFailed++
+			h.mu.Unlock()
+		}
 		h.unauthorized(w)
 		return "", false
 	}
@@ -360,16 +369,18 @@ func (h *Host) authenticateBasic(w http.ResponseWriter, r *http.Request) (string
 		h.unauthorized(w)
 		return "", false
 	}
-	name, pass, ok := r.BasicAuth()
-	if !ok {
-		h.unauthorized(w)
-		return "", false
+	if h.opts.OnLogon != nil {
+		h.opts.OnLogon(h)
 	}
+	name, pass, ok := r.BasicAuth()
 	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
 		name = name[i+1:] // HOST\user and .\user name a local account
 	}
 	u, found := h.users[strings.ToUpper(name)]
-	if !found || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
+	if !ok || !found || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
+		h.mu.Lock()
+		h.basicFailed++
+		h.mu.Unlock()
 		h.unauthorized(w)
 		return "", false
 	}
@@ -421,6 +432,21 @@ func canonicalScheme(s string) string {
 		return "NTLM"
 	}
 	return "Negotiate"
+}
+
+// logonAttempt counts an NTLM AUTHENTICATE message, after the OnLogon hook.
+func (h *Host) logonAttempt() {
+	if h.opts.OnLogon != nil {
+		h.opts.OnLogon(h)
+	}
+	h.mu.Lock()
+	h.ntlmLogons++
+	h.mu.Unlock()
+}
+
+// isAuthenticateMessage reports whether tok is a raw NTLMSSP AUTHENTICATE (type 3) message.
+func isAuthenticateMessage(tok []byte) bool {
+	return len(tok) >= 12 && string(tok[:8]) == "NTLMSSP\x00" && tok[8] == 3 && tok[9] == 0 && tok[10] == 0 && tok[11] == 0
 }
 
 // isNegotiateMessage reports whether tok is a raw NTLMSSP NEGOTIATE (type 1) message.
@@ -564,8 +590,14 @@ func (h *Host) create(req *request, lang, user, remote string) reply {
 		h.mu.Unlock()
 		return h.fault(faultQuota, lang, req, strconv.Itoa(h.opts.MaxShellsPerUser))
 	}
+	// Windows keeps a shell for the IdleTimeOut the client asked for in rsp:Shell, else for its
+	// configured IdleTimeout, and echoes the value in the response. [inferred from MS-WSMV 2.2.4.37]
+	idle := h.opts.ShellIdleTimeout
+	if req.IdleTimeout > 0 {
+		idle = req.IdleTimeout
+	}
 	sh := &shell{id: newID(), owner: user, clientIP: clientIP, codepage: codepage,
-		created: now, lastUsed: now, commands: map[string]*command{}}
+		created: now, lastUsed: now, idle: idle, commands: map[string]*command{}}
 	h.shells[sh.id] = sh
 	h.shellsOpened++
 	h.mu.Unlock()
@@ -573,7 +605,7 @@ func (h *Host) create(req *request, lang, user, remote string) reply {
 	if address == "" {
 		address = h.URL()
 	}
-	return h.ok(lang, actionCreateResponse, req, createBody(address, sh, h.opts.ShellIdleTimeout))
+	return h.ok(lang, actionCreateResponse, req, createBody(address, sh, sh.idle))
 }
 
 // shellLocked finds the request's shell for user, dropping it first when it has expired, and
@@ -585,7 +617,7 @@ func (h *Host) shellLocked(req *request, user string) *shell {
 		return nil
 	}
 	now := time.Now()
-	if now.Sub(sh.lastUsed) > h.opts.ShellIdleTimeout {
+	if now.Sub(sh.lastUsed) > sh.idle {
 		h.deleteShellLocked(id, sh)
 		return nil
 	}

@@ -22,6 +22,7 @@ type shell struct {
 	codepage int
 	created  time.Time
 	lastUsed time.Time
+	idle     time.Duration // the shell's idle timeout: the client's IdleTimeOut, else the host's
 	commands map[string]*command
 }
 
