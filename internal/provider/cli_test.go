@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -83,7 +84,8 @@ func (d *cliDir) run(args ...string) (string, error) {
 	go func() {
 		served <- tf6server.Serve(d.addr, func() tfprotov6.ProviderServer {
 			return providerserver.NewProtocol6(NewWithPool("test", d.pool)())()
-		}, tf6server.WithDebug(ctx, reattach, closed), tf6server.WithoutLogStderrOverride())
+		}, tf6server.WithDebug(ctx, reattach, closed), tf6server.WithLoggingSink(d.t),
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
 	}()
 	var rc *plugin.ReattachConfig
 	select {
