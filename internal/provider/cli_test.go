@@ -105,7 +105,7 @@ func (d *cliDir) run(args ...string) (string, error) {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	cmd := exec.CommandContext(context.Background(), d.cli, args...) //nolint:gosec // G204: the CLI under test
+	cmd := exec.CommandContext(context.Background(), d.cli, args...)
 	cmd.Dir = d.dir
 	cmd.Env = append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(info), "TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1", "NO_COLOR=1")
