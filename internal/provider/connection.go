@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
@@ -22,15 +25,58 @@ import (
 // provider logs at the level of TF_LOG_PROVIDER or TF_LOG.
 const logSubsystem = "winrm"
 
-// providerData is what the provider hands its resources.
+// providerData is what the provider hands its resources. A new one is made
+// each time the CLI configures the provider, that is once per plan or apply.
 type providerData struct {
 	pool *transport.Pool
 	base transport.Config // connection settings without a host
 	host string           // default host, possibly with a port; "" when none
-	// hostUnknown and connUnknown report that the provider's host, or any
-	// of its connection settings, depend on values not known during this
-	// plan (a resource not created yet).
-	hostUnknown, connUnknown bool
+	// unknown names the provider arguments that depend on values not known
+	// during this plan (a resource not created yet); see unknownSettings.
+	unknown []string
+	// planned is the hosts the resources planned so far, to warn when two
+	// resources manage one host.
+	planned *plannedHosts
+}
+
+// hostUnknown reports whether the provider's default host is not known yet.
+func (d *providerData) hostUnknown() bool { return d != nil && slices.Contains(d.unknown, "host") }
+
+// pendingSettings returns the provider arguments that are not known yet and
+// that a connection to a host needs: a resource or data source must not
+// connect while any is (with half of the settings, an empty password say, a
+// host would count a failed logon). ownHost says that the caller names its
+// own host, so the provider's default host does not matter.
+func (d *providerData) pendingSettings(ownHost bool) []string {
+	if d == nil {
+		return nil
+	}
+	var names []string
+	for _, n := range d.unknown {
+		if n != "host" || !ownHost {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// pendingSettingsDetail explains to the user of a data source why it cannot
+// be read during this plan and how to proceed.
+func pendingSettingsDetail(host string, names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "`" + n + "`"
+	}
+	return fmt.Sprintf("The windows provider's %s %s not known until apply: %s from a resource that is not created "+
+		"yet. A data source must be read during the plan, and reading %s without %s would fail (with an empty "+
+		"password, as a failed logon on the host), so the provider does not connect. To proceed, do one of:\n"+
+		"- create that resource first: terraform apply -target=<its address>, then plan again;\n"+
+		"- take the value from a variable, or from a data source that is known at plan time;\n"+
+		"- add depends_on = [<that resource>] to this data source, so that Terraform reads it during apply, once "+
+		"the value is known (its attributes are then unknown in the plan).",
+		strings.Join(quoted, ", "), map[bool]string{true: "is", false: "are"}[len(names) == 1],
+		map[bool]string{true: "it comes", false: "they come"}[len(names) == 1], host,
+		map[bool]string{true: "it", false: "them"}[len(names) == 1])
 }
 
 // providerDataFrom unpacks what the provider hands its resources and data
@@ -98,14 +144,21 @@ func logCommand(ctx context.Context, msg string, fields map[string]any) {
 	tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
 }
 
-// splitHostPort splits "name", "name:port", "[v6]:port" or a bare IPv6
-// literal. Port 0 means the default.
+// splitHostPort splits "name", "name:port", "[v6]:port", "[v6]" or a bare
+// IPv6 literal. Port 0 means the default. The name comes without brackets.
 func splitHostPort(s string) (string, int, error) {
 	if s == "" {
 		return "", 0, errors.New("host is empty")
 	}
 	if strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[") {
 		return s, 0, wintime.ValidateAddress(s) // bare IPv6 literal
+	}
+	if v6, ok := strings.CutPrefix(s, "["); ok && strings.HasSuffix(v6, "]") {
+		v6 = strings.TrimSuffix(v6, "]")
+		if !strings.Contains(v6, ":") {
+			return "", 0, fmt.Errorf("%q has brackets, which only an IPv6 address takes", s)
+		}
+		return v6, 0, wintime.ValidateAddress(v6) // [v6] without a port
 	}
 	if !strings.Contains(s, ":") {
 		return s, 0, wintime.ValidateAddress(s)
@@ -125,4 +178,92 @@ func splitHostPort(s string) (string, int, error) {
 func validateHost(s string) error {
 	_, _, err := splitHostPort(s)
 	return err
+}
+
+// hostPortSummary is the summary of hostPortWarning's warning.
+const hostPortSummary = "IPv6 address or port?"
+
+// winrmPorts are the ports WinRM listens on by default: 5985 and 5986, and
+// 80 and 443 for WinRM 1.1 (Server 2003 and 2008).
+var winrmPorts = map[string]bool{"80": true, "443": true, "5985": true, "5986": true}
+
+// hostPortWarning returns a warning when host, as attr gives it, is a bare
+// IPv6 literal that looks like an address followed by a port: ::1:5985 is a
+// valid address, and taken as one (with the default port), but was more
+// likely meant as [::1]:5985. The rule: no brackets, and the last group is
+// written in decimal and is one of the WinRM ports. Any other all-decimal last
+// group (2001:db8::1234) is an ordinary address, so it is not warned about.
+// Returns "" when there is nothing to say.
+func hostPortWarning(attr, host string) string {
+	if strings.HasPrefix(host, "[") || strings.Count(host, ":") < 2 {
+		return ""
+	}
+	i := strings.LastIndex(host, ":")
+	addr, port := host[:i], host[i+1:]
+	if !winrmPorts[port] {
+		return ""
+	}
+	if strings.HasSuffix(addr, ":") { // fe80::5985: the split took one colon of "::"
+		addr += ":"
+	}
+	if wintime.ValidateAddress(addr) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is read as the IPv6 address %s with the default WinRM port. If %s is meant as the port, "+
+		"write [%s]:%s.", attr, host, host, port, addr, port)
+}
+
+// hostKey identifies a host and port the way the transport connects to it:
+// the name without letter case, brackets or the root's final dot, and the
+// port given, or the provider's port, or the default of the scheme.
+func (d *providerData) hostKey(host string) (string, bool) {
+	name, port, err := splitHostPort(host)
+	if err != nil {
+		return "", false
+	}
+	if port == 0 {
+		port = d.base.Port
+	}
+	if port == 0 {
+		port = transport.DefaultHTTPPort
+		if d.base.HTTPS {
+			port = transport.DefaultHTTPSPort
+		}
+	}
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	return net.JoinHostPort(name, strconv.Itoa(port)), true
+}
+
+// plannedHosts remembers, for one configuration of the provider (one plan or
+// one apply), the host each windows_ntp_config resource planned, so that a
+// second resource on the same host is warned about: both would write their
+// own settings on every apply, undoing each other.
+//
+// The framework does not tell which resource a plan is for, and the CLI plans
+// one resource twice in one run when it replaces it (once against its state,
+// once as a creation). So a resource is told apart by its configuration: a
+// plan whose configuration equals one already planned for the host is taken
+// as the same resource planned again. Two resources with the very same
+// configuration write the same values and do not undo each other, so missing
+// them costs no warning that matters.
+type plannedHosts struct {
+	mu      sync.Mutex
+	configs map[string][]tftypes.Value // by hostKey
+}
+
+func newPlannedHosts() *plannedHosts { return &plannedHosts{configs: map[string][]tftypes.Value{}} }
+
+// add records that a resource with configuration config plans key, and
+// reports whether another resource planned the same host before it.
+func (p *plannedHosts) add(key string, config tftypes.Value) (another bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.configs[key] {
+		if c.Equal(config) {
+			return false
+		}
+	}
+	another = len(p.configs[key]) > 0
+	p.configs[key] = append(p.configs[key], config)
+	return another
 }

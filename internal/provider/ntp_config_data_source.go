@@ -115,6 +115,20 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	host := m.Host.ValueString()
+	if pending := d.data.pendingSettings(!m.Host.IsNull()); len(pending) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			// The CLI can take "read later" for an answer.
+			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
+			return
+		}
+		name := host
+		if name == "" {
+			name = "the provider's host"
+		}
+		resp.Diagnostics.AddError("Cannot read "+name+" before the provider's settings are known",
+			pendingSettingsDetail(name, pending))
+		return
+	}
 	if host == "" && d.data != nil {
 		host = d.data.host
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
@@ -213,6 +215,48 @@ func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.Val
 		}
 		seen[key] = i
 	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkLineLength(m, resp)
+}
+
+// checkLineLength refuses, at plan time, ntp_servers too long for the one
+// command line that applies them, on the longest plan of any Windows version
+// (the same check runs before the line is sent). It says nothing while a
+// server is unknown, or when another validator refuses a value.
+func checkLineLength(m ntpConfigModel, resp *resource.ValidateConfigResponse) {
+	for _, el := range m.NTPServers.Elements() {
+		obj, ok := el.(types.Object)
+		if !ok || obj.IsUnknown() || obj.IsNull() {
+			return
+		}
+		for _, v := range obj.Attributes() {
+			if v.IsUnknown() {
+				return
+			}
+		}
+	}
+	if m.Reliable.IsUnknown() {
+		m.Reliable = types.BoolValue(true) // "/reliable:YES" is the longer
+	}
+	want, d := m.settings()
+	if d.HasError() {
+		return
+	}
+	var tooLong *wintime.CommandLineTooLongError
+	if errors.As(wintime.CheckApplyLength(want), &tooLong) {
+		resp.Diagnostics.Append(commandLineTooLong(len(want.Peers), tooLong))
+	}
+}
+
+// commandLineTooLong is the error on ntp_servers when the command line that
+// applies them is longer than cmd.exe takes.
+func commandLineTooLong(peers int, err *wintime.CommandLineTooLongError) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("ntp_servers"), "Too many NTP servers for one command line",
+		fmt.Sprintf("ntp_servers: with these %d servers, the command line that applies them would have %d characters, "+
+			"and cmd.exe refuses command lines over %d characters. List fewer servers or shorter names (each server "+
+			"takes its address and 5 more characters).", peers, err.Length, wintime.MaxCommandLine))
 }
 
 // ModifyPlan fills host from the provider's host and plans replacement when
@@ -231,7 +275,7 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	host := config.Host
 	if host.IsNull() {
 		switch {
-		case r.data == nil || r.data.hostUnknown:
+		case r.data == nil || r.data.hostUnknown():
 			host = types.StringUnknown()
 		case r.data.host == "":
 			resp.Diagnostics.AddAttributeError(path.Root("host"), "No host to manage",
@@ -243,6 +287,7 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host"), host)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), host)...)
+	r.warnSharedHost(host, req.Config.Raw, resp)
 
 	if req.State.Raw.IsNull() {
 		return
@@ -258,6 +303,48 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
 	}
+	if writes(plan, state, config) {
+		// The apply writes the host and then takes what the host holds for
+		// the values this resource does not manage: they may change between
+		// this plan and the apply (a saved plan applied later), so they are
+		// unknown here, and the state takes the host's values. When nothing
+		// is written they keep the state's, so that a plan stays empty.
+		if config.NTPServers.IsNull() {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ntp_servers"),
+				types.ListUnknown(types.ObjectType{AttrTypes: peerAttrTypes}))...)
+		}
+		if config.Reliable.IsNull() {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("reliable"), types.BoolUnknown())...)
+		}
+	}
+}
+
+// writes reports whether applying plan over state changes a setting the
+// configuration manages, so that the host is written. Update asks it before
+// it connects, and ModifyPlan before it lets the unmanaged values follow the
+// host: both must agree. Values the configuration leaves out are not
+// compared: they are what the host holds, whatever it is.
+func writes(plan, state, config ntpConfigModel) bool {
+	return !plan.Type.Equal(state.Type) ||
+		!config.NTPServers.IsNull() && !plan.NTPServers.Equal(state.NTPServers) ||
+		!config.Reliable.IsNull() && !plan.Reliable.Equal(state.Reliable)
+}
+
+// warnSharedHost warns when another windows_ntp_config resource of this
+// provider configuration planned the same host and port: the two would undo
+// each other's settings on every apply.
+func (r *ntpConfigResource) warnSharedHost(host types.String, config tftypes.Value, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || r.data.planned == nil || host.IsUnknown() || host.IsNull() {
+		return
+	}
+	key, ok := r.data.hostKey(host.ValueString())
+	if !ok || !r.data.planned.add(key, config) {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("host"), "Another windows_ntp_config manages "+host.ValueString(),
+		fmt.Sprintf("Another windows_ntp_config resource in this configuration manages the time settings of %s (%s). "+
+			"Each apply makes the host hold the settings of each resource in turn, so they undo each other on every "+
+			"run. Manage each host with one resource: remove or merge the other one.", host.ValueString(), key))
 }
 
 func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -265,13 +352,14 @@ func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state ntpConfigModel
+	var plan, state, config ntpConfigModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Type.Equal(state.Type) && plan.NTPServers.Equal(state.NTPServers) && plan.Reliable.Equal(state.Reliable) {
+	if !writes(plan, state, config) {
 		// Only on_destroy (or the spelling of host) changed: nothing to do
 		// on the host, which need not even be reachable.
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -306,7 +394,7 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if host == "" {
 		host = state.ID.ValueString()
 	}
-	if r.data != nil && r.data.connUnknown {
+	if len(r.data.pendingSettings(true)) > 0 {
 		// The connection settings depend on a resource not created yet:
 		// connecting with half of them could count as a failed logon.
 		// Keep the state; the refresh after that resource exists reads it.
@@ -406,6 +494,10 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 		return diags
 	}
 	line, err := wintime.ApplyCommand(current, want)
+	if tooLong := (*wintime.CommandLineTooLongError)(nil); errors.As(err, &tooLong) {
+		diags.Append(commandLineTooLong(len(want.Peers), tooLong))
+		return diags
+	}
 	if err != nil {
 		diags.AddError("Cannot configure the time settings of "+host, err.Error())
 		return diags

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,8 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password of `username`. It is never logged. Environment variable: " +
-					"`WINDOWS_PASSWORD`.",
+					"`WINDOWS_PASSWORD`. Required: with neither set, the plan fails before any host is contacted " +
+					"(an empty password would be a failed logon on every host).",
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -138,7 +140,7 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"encryption over HTTP) or `basic` (must be enabled on the host, and needs HTTPS unless " +
 					"`allow_unencrypted` is set). Environment variable: `WINDOWS_AUTH`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive("ntlm", "basic")},
+				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(authNames()...)},
 			},
 			"allow_unencrypted": schema.BoolAttribute{
 				MarkdownDescription: "Allow `basic` authentication over plain HTTP, which sends the password and every " +
@@ -169,17 +171,23 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	cfg, host, err := connectionSettings(m, os.LookupEnv)
-	if err != nil && !unknownConnection(m) {
+	unknown := unknownSettings(m)
+	if err != nil && len(unknown) == 0 {
 		resp.Diagnostics.AddAttributeError(err.attr, "Invalid provider configuration", err.msg)
 		return
+	}
+	if m.Host.IsNull() && host != "" {
+		// From WINDOWS_HOST: the attribute's validator did not see it.
+		if w := hostPortWarning("WINDOWS_HOST", host); w != "" {
+			resp.Diagnostics.AddAttributeWarning(path.Root("host"), hostPortSummary, w)
+		}
 	}
 	if p.pool == nil {
 		// One pool for the life of the plugin process: the CLI configures
 		// the provider once per run, and resources share its clients.
 		p.pool = transport.NewPool()
 	}
-	data := &providerData{pool: p.pool, base: cfg, host: host,
-		hostUnknown: m.Host.IsUnknown(), connUnknown: unknownConnection(m)}
+	data := &providerData{pool: p.pool, base: cfg, host: host, unknown: unknown, planned: newPlannedHosts()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -228,7 +236,7 @@ func connectionSettings(m providerModel, env func(string) (string, bool)) (trans
 	cfg.FreshShellPerCommand = func(s string, _ bool) bool { return s == "1" || strings.EqualFold(s, "true") }(env("WINDOWS_FRESH_SHELL_PER_COMMAND"))
 	if a, ok := str(m.Auth, "WINDOWS_AUTH"); ok && a != "" {
 		a = strings.ToLower(a)
-		if a != "ntlm" && a != "basic" {
+		if _, ok := authSchemes[a]; !ok {
 			return fail("auth", "auth %q (from the configuration or WINDOWS_AUTH) is not supported: use \"ntlm\" or \"basic\"", a)
 		}
 		cfg.Auth = a
@@ -296,17 +304,42 @@ func connectionSettings(m providerModel, env func(string) (string, bool)) (trans
 			cfg.MaxRetries = -1 // the transport reads 0 as "default" and a negative value as "never"
 		}
 	}
-	return cfg, host, checkConnection(cfg)
+	return cfg, host, checkConnection(cfg, m.Password.IsUnknown())
+}
+
+// authNames returns the values auth takes, sorted.
+func authNames() []string {
+	names := make([]string, 0, len(authSchemes))
+	for n := range authSchemes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// authSchemes are the values of auth, and whether each logs on with a
+// password. A scheme that does not (Kerberos with a ticket cache, say) is
+// exempted from the missing-password check by saying so here.
+var authSchemes = map[string]struct{ needsPassword bool }{
+	"ntlm":  {needsPassword: true},
+	"basic": {needsPassword: true},
 }
 
 // checkConnection refuses, at plan time, settings that cannot work whatever
 // the host: the transport would refuse them only when a resource connects,
-// and blame the host.
-func checkConnection(cfg transport.Config) *configError {
+// and blame the host. passwordPending says that the password comes from a
+// value not known during this plan, which is not a missing password.
+func checkConnection(cfg transport.Config, passwordPending bool) *configError {
 	switch {
 	case cfg.Username == "":
 		return &configError{path.Root("username"), "No username is set: set username in the provider block or the " +
 			"WINDOWS_USERNAME environment variable to an administrator of the hosts."}
+	case cfg.Password == "" && !passwordPending && authSchemes[cfg.Auth].needsPassword:
+		// An empty password is what an unset variable gives (a CI secret
+		// not exported): every host would see a failed logon of username.
+		return &configError{path.Root("password"), fmt.Sprintf("No password is set for %s: set password in the "+
+			"provider block or the WINDOWS_PASSWORD environment variable. An empty password is refused before any "+
+			"host is contacted, so that no host counts a failed logon.", cfg.Username)}
 	case cfg.Auth == "basic" && !cfg.HTTPS && !cfg.AllowUnencrypted:
 		return &configError{path.Root("auth"), "Basic authentication over plain HTTP would send the password and " +
 			"every command in clear text, and Windows refuses it by default. Use https = true, or auth = \"ntlm\" " +
@@ -318,17 +351,22 @@ func checkConnection(cfg transport.Config) *configError {
 	return nil
 }
 
-// unknownConnection reports whether part of the provider block is not known
-// yet (it depends on a resource not created yet), in which case resources
-// must not try to connect during plan.
-func unknownConnection(m providerModel) bool {
-	for _, v := range []interface{ IsUnknown() bool }{
-		m.Host, m.Port, m.HTTPS, m.Insecure, m.CACert, m.TLSServerName, m.Username, m.Password, m.Auth,
-		m.AllowUnencrypted, m.Timeout, m.MaxRetries,
+// unknownSettings returns the provider arguments not known yet during this
+// plan (they depend on a resource not created yet), by their names in the
+// provider block, in the order of the schema; nil when all are known.
+func unknownSettings(m providerModel) []string {
+	var names []string
+	for _, v := range []struct {
+		name string
+		v    interface{ IsUnknown() bool }
+	}{
+		{"host", m.Host}, {"port", m.Port}, {"https", m.HTTPS}, {"insecure", m.Insecure}, {"ca_cert", m.CACert},
+		{"tls_server_name", m.TLSServerName}, {"username", m.Username}, {"password", m.Password}, {"auth", m.Auth},
+		{"allow_unencrypted", m.AllowUnencrypted}, {"timeout", m.Timeout}, {"max_retries", m.MaxRetries},
 	} {
-		if v.IsUnknown() {
-			return true
+		if v.v.IsUnknown() {
+			names = append(names, v.name)
 		}
 	}
-	return false
+	return names
 }

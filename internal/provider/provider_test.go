@@ -176,23 +176,23 @@ func TestConnectionSettings(t *testing.T) {
 					t.Errorf("cfg = %+v, host %q", cfg, host)
 				}
 			}},
-		{"max_retries 0 disables retries", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_MAX_RETRIES": "0"}, "",
+		{"max_retries 0 disables retries", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_MAX_RETRIES": "0"}, "",
 			func(t *testing.T, cfg transport.Config, _ string) {
 				if cfg.MaxRetries >= 0 {
 					t.Errorf("MaxRetries = %d, want negative (never)", cfg.MaxRetries)
 				}
 			}},
-		{"auth upper case", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "NTLM"}, "", nil},
-		{"bad auth", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "kerberos"}, "auth", nil},
-		{"basic over http", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic"}, "auth", nil},
-		{"basic over http allowed", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic", "WINDOWS_ALLOW_UNENCRYPTED": "true"}, "", nil},
-		{"basic over https", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_AUTH": "basic", "WINDOWS_HTTPS": "1"}, "", nil},
+		{"auth upper case", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "NTLM"}, "", nil},
+		{"bad auth", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "kerberos"}, "auth", nil},
+		{"basic over http", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic"}, "auth", nil},
+		{"basic over http allowed", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic", "WINDOWS_ALLOW_UNENCRYPTED": "true"}, "", nil},
+		{"basic over https", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic", "WINDOWS_HTTPS": "1"}, "", nil},
 		{"no username", map[string]string{}, "username", nil},
-		{"bad ca", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_CA_CERT": "not a pem"}, "ca_cert", nil},
-		{"bad bool", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_HTTPS": "yes please"}, "https", nil},
-		{"bad port", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PORT": "70000"}, "port", nil},
-		{"bad timeout", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_TIMEOUT": "soon"}, "timeout", nil},
-		{"bad host", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_HOST": "dc01&calc"}, "host", nil},
+		{"bad ca", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_CA_CERT": "not a pem"}, "ca_cert", nil},
+		{"bad bool", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_HTTPS": "yes please"}, "https", nil},
+		{"bad port", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_PORT": "70000"}, "port", nil},
+		{"bad timeout", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_TIMEOUT": "soon"}, "timeout", nil},
+		{"bad host", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_HOST": "dc01&calc"}, "host", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

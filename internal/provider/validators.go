@@ -27,6 +27,10 @@ func (hostValidator) ValidateString(_ context.Context, req validator.StringReque
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid host",
 			fmt.Sprintf("%s: %s. Write a DNS name, an IPv4 or IPv6 address, optionally with a port (host:5986, [2001:db8::1]:5985).",
 				req.Path, err))
+		return
+	}
+	if w := hostPortWarning(req.Path.String(), req.ConfigValue.ValueString()); w != "" {
+		resp.Diagnostics.AddAttributeWarning(req.Path, hostPortSummary, w)
 	}
 }
 

@@ -299,7 +299,7 @@ func expected(t *testing.T, v wintime.Version, want wintime.Settings, stopped bo
 // rejected input, so this states the rejection itself.)
 func TestApplyCommandLineAllowlist(t *testing.T) {
 	accepted := map[string]bool{ // look-alikes that are in fact valid
-		"xn--nxasmq6b.example": true, "::ffff:1.2.3.4": true, "a-": false,
+		"xn--nxasmq6b.example": true, "::ffff:1.2.3.4": true, "a-": false, "a.": true, // a fully qualified one-label name
 		strings.Repeat("a.", 126) + "a": true, // 253 characters, the longest name
 
 	}

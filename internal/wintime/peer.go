@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Flags are the mode bits W32Time keeps after each NtpServer peer (`address,0x9`).
@@ -148,12 +150,19 @@ func parseFlagNumber(s string) (Flags, error) {
 	return Flags(n), nil
 }
 
-// ValidateAddress accepts a DNS host name, an IPv4 literal or an IPv6 literal,
+// ValidateAddress accepts a DNS host name (a fully qualified one may end
+// with a dot, as in dc01.example.com.), an IPv4 literal or an IPv6 literal,
 // and nothing else, so that a peer address can be put on a command line
-// without any character cmd.exe or w32tm would interpret.
+// without any character cmd.exe or w32tm would interpret. An address written
+// with a port (ntp.example.com:123, [2001:db8::1]:123) is refused with a
+// message saying that peers take none: only a peer reaches this with a port,
+// because a host's port is split off before its name is checked.
 func ValidateAddress(s string) error {
 	if s == "" {
 		return errors.New("address is empty")
+	}
+	if err := portOrBrackets(s); err != nil {
+		return err
 	}
 	if strings.Contains(s, ":") {
 		a, err := netip.ParseAddr(s)
@@ -171,14 +180,52 @@ func ValidateAddress(s string) error {
 	return nil
 }
 
+// portOrBrackets explains the two ways of writing a port after an address
+// (name:123, [v6]:123) and brackets without one ([v6]), which an NTP peer
+// does not take: the NtpServer list holds bare addresses, and W32Time talks
+// to every peer on UDP port 123.
+func portOrBrackets(s string) error {
+	if strings.HasPrefix(s, "[") {
+		inner, port, hasPort := strings.Cut(s[1:], "]")
+		if hasPort && port == "" {
+			return fmt.Errorf("%q is in brackets: an NTP peer is written without them (%s)", s, inner)
+		}
+		if p, ok := strings.CutPrefix(port, ":"); ok && isDigits(p) {
+			return fmt.Errorf("%q has a port (%s): an NTP peer takes no port, W32Time always uses UDP port 123; write %s", s, p, inner)
+		}
+		return nil
+	}
+	if name, p, ok := strings.Cut(s, ":"); ok && !strings.Contains(p, ":") && isDigits(p) {
+		return fmt.Errorf("%q has a port (%s): an NTP peer takes no port, W32Time always uses UDP port 123; write %s", s, p, name)
+	}
+	return nil
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits.
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
 // validateHostname applies RFC 1123: labels of letters, digits and inner
-// hyphens, at most 63 characters each and 253 in all.
+// hyphens, at most 63 characters each and 253 in all, and one optional
+// final dot (the root of a fully qualified name). Characters are checked
+// first, one rune at a time, so that a non-ASCII one is named as written
+// (not as one byte of its UTF-8 encoding) with its position, and before any
+// length, which counts bytes.
 func validateHostname(s string) error {
-	if len(s) > 253 {
+	pos := 0
+	for _, r := range s {
+		pos++
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return fmt.Errorf("character %s at position %d is not allowed (letters a-z, digits, hyphens and dots only)",
+				describeRune(r), pos)
+		}
+	}
+	name := strings.TrimSuffix(s, ".")
+	if len(name) > 253 {
 		return errors.New("a host name has at most 253 characters")
 	}
-	labels := strings.Split(s, ".")
-	for _, l := range labels {
+	for _, l := range strings.Split(name, ".") {
 		if l == "" {
 			return errors.New("a host name has no empty labels")
 		}
@@ -188,12 +235,6 @@ func validateHostname(s string) error {
 		if l[0] == '-' || l[len(l)-1] == '-' {
 			return errors.New("a label of a host name neither starts nor ends with a hyphen")
 		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fmt.Errorf("character %q is not allowed (letters, digits, hyphens and dots only)", c)
-			}
-		}
 	}
 	// A name made only of digits and dots that is not a valid IPv4 address
 	// (such as 999.1.1.1) is refused: it is a typo, not a host name.
@@ -201,4 +242,17 @@ func validateHostname(s string) error {
 		return errors.New("it looks like an IPv4 address but is not a valid one")
 	}
 	return nil
+}
+
+// describeRune names a character for an error message: printable ones as
+// themselves with their code point ('é' U+00E9), others by code point only,
+// so that a control character cannot garble the message.
+func describeRune(r rune) string {
+	if r == utf8.RuneError {
+		return "U+FFFD (not valid UTF-8)"
+	}
+	if unicode.IsPrint(r) {
+		return fmt.Sprintf("%q (%U)", r, r)
+	}
+	return fmt.Sprintf("%U", r)
 }

@@ -79,7 +79,22 @@ func configSteps(v Version, want Settings) ([]string, error) {
 //
 // When the W32Time service is stopped, the line starts it first (its
 // `/config /update` fails on a stopped service); the caller should say so.
+//
+// A line longer than cmd.exe takes (MaxCommandLine) is refused with a
+// *CommandLineTooLongError rather than sent: the host would refuse it whole.
 func ApplyCommand(current State, want Settings) (string, error) {
+	line, err := applyLine(current, want)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckCommandLine(line); err != nil {
+		return "", err
+	}
+	return line, nil
+}
+
+// applyLine is ApplyCommand without the length check.
+func applyLine(current State, want Settings) (string, error) {
 	if !current.Version.Supported() {
 		return "", fmt.Errorf("Windows version %s is older than Server 2003 (5.2) and is not supported", current.Version)
 	}

@@ -15,6 +15,9 @@ const (
 	exitReg = 1
 	// exitNet is net.exe's failure code [seen: 2].
 	exitNet = 2
+	// exitLineTooLong is cmd.exe's exit code when it refuses a line over maxLine characters [inferred:
+	// the limit and the message are documented, the code is not].
+	exitLineTooLong = 1
 )
 
 // HRESULTs w32tm reports.
@@ -115,6 +118,7 @@ const (
 	mPeerPoll
 	mHostPoll
 	mPeerStratum
+	mLineTooLong
 )
 
 // messages holds each text in en-US and ja-JP. Which are [seen] is noted; everything else, and every
@@ -185,4 +189,5 @@ var messages = map[msg][2]string{
 	mPeerPoll:            {"PeerPoll Interval: %d (%ds)", "ピア ポーリング間隔: %d (%ds)"},
 	mHostPoll:            {"HostPoll Interval: %d (%ds)", "ホスト ポーリング間隔: %d (%ds)"},
 	mPeerStratum:         {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
+	mLineTooLong:         {"The command line is too long.", "コマンド ラインが長すぎます。"}, // en [documented]
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // streams are where a command's handles 1 and 2 go. Every writer is in memory (a bytes.Buffer,
@@ -24,10 +25,29 @@ type shell struct {
 	depth      int // nesting of cmd /c
 }
 
+// maxLine is the longest command line cmd.exe runs, in UTF-16 code units (Windows XP and Server 2003
+// on; KB 830473). It is checked on the line cmd.exe receives after /c, which is what a WinRM client sent
+// (the shell runs it as `cmd /c <line>`), before any %variable% is expanded (cmd.exe also limits
+// expansions; that is not emulated).
+const maxLine = 8191
+
+// lineTooLong reports whether cmd.exe refuses line for its length.
+func lineTooLong(line string) bool {
+	n := 0
+	for _, r := range line {
+		n += max(utf16.RuneLen(r), 1)
+	}
+	return n > maxLine
+}
+
 // maxDepth bounds cmd /c nesting so that a hostile command line cannot recurse without end.
 const maxDepth = 8
 
 func (sh *shell) runLine(line string, st streams) int {
+	if lineTooLong(line) {
+		fmt.Fprint(st.err, sh.h.t(mLineTooLong)+"\r\n")
+		return exitLineTooLong
+	}
 	line = Expand(cleanLine(line), sh.lookupVar)
 	n, err := Parse(line)
 	if err != nil {
