@@ -162,7 +162,6 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 // configuration writes are).
 func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	start := time.Now()
-	n := c.core.n
 	if err := checkCommandLine(cmdline); err != nil {
 		return Result{}, err
 	}
@@ -173,6 +172,8 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	// The work stops short of the deadline, leaving time to terminate the
+	// remote command (see cleanupCtx).
 	reserve := min(maxCleanup, deadline.Sub(start)/10)
 	work, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
 	defer cancel()
@@ -181,23 +182,38 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	res, err := r.do(work)
 	res.Duration = time.Since(start)
 	if err != nil && errors.Is(work.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
-		te := &TimeoutError{Host: n.host, After: res.Duration, Timeout: c.timeout, Port: n.Port,
-			NotStarted: !r.started}
-		if op, waited, ok := r.unanswered(); ok && !r.started {
-			te.Unanswered, te.Waited = op, waited
-		}
-		err = te
+		err = r.timeoutError(res.Duration, c.timeout)
 	}
+	r.logOutcome(ctx, res, err)
+	return res, err
+}
+
+// timeoutError reports a Run whose deadline passed after d. For a command
+// that never started it names the request left unanswered on an accepted
+// connection, if any: a host that accepts connections and never answers is
+// not a slow command.
+func (r *run) timeoutError(d, timeout time.Duration) *TimeoutError {
+	n := r.c.n
+	te := &TimeoutError{Host: n.host, After: d, Timeout: timeout, Port: n.Port, NotStarted: !r.started}
+	if op, waited, ok := r.unanswered(); ok && !r.started {
+		te.Unanswered, te.Waited = op, waited
+	}
+	return te
+}
+
+// logOutcome logs the Run's command with its outcome and what it cost
+// (duration, requests, retries).
+func (r *run) logOutcome(ctx context.Context, res Result, err error) {
+	n := r.c.n
 	fields := map[string]any{
-		"endpoint": n.url, "user": n.Username, "auth": n.Auth, "command": cmdline,
+		"endpoint": n.url, "user": n.Username, "auth": n.Auth, "command": r.cmdline,
 		"duration_ms": res.Duration.Milliseconds(), "requests": r.requests, "retries": r.retries,
 	}
 	if err != nil {
 		fields["error"] = err.Error()
 		r.logf(ctx, "winrm command failed", fields)
-		return res, err
+		return
 	}
 	fields["exit_code"] = res.ExitCode
 	r.logf(ctx, "winrm command", fields)
-	return res, nil
 }

@@ -7,6 +7,84 @@ import (
 	"github.com/masterzen/winrm"
 )
 
+// shell returns a shell for the command: an idle one from the pool, or a new
+// one in the place the pool reserved. When the host refuses a new shell
+// because the user's shell quota is reached, it makes room (see makeRoom) and
+// tries again, up to MaxRetries times.
+func (r *run) shell(ctx context.Context) (*shell, error) {
+	for quotaTries := 0; ; {
+		sh, err := r.c.shells.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if sh.id != "" {
+			return sh, nil
+		}
+		if err = r.open(ctx, sh); err == nil {
+			return sh, nil
+		}
+		r.c.shells.drop(sh)
+		var f *Fault
+		if !errors.As(err, &f) || !f.quota() || quotaTries >= r.maxRetries || ctx.Err() != nil {
+			return nil, err
+		}
+		quotaTries++
+		r.retries++
+		r.makeRoom(ctx, err)
+		if backoff(ctx, quotaTries) != nil {
+			return nil, err
+		}
+	}
+}
+
+// open opens a shell on the host in the place sh reserves.
+func (r *run) open(ctx context.Context, sh *shell) error {
+	body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) string {
+		return openShellRequest(r.c.n.url, p)
+	})
+	if err != nil {
+		return err
+	}
+	sh.id, err = parseShellID(body)
+	return err
+}
+
+// makeRoom answers a host that refused a shell for the user's shell quota
+// (which counts the user's shells of every process): it deletes the pool's
+// idle shells, or, when there are none, caps the pool at the shells it holds,
+// since the host will not give this user more.
+func (r *run) makeRoom(ctx context.Context, quotaErr error) {
+	idle := r.c.shells.drainIdle()
+	if len(idle) == 0 {
+		r.c.shells.lower()
+	}
+	for _, old := range idle {
+		_ = r.deleteShell(ctx, old.id)
+	}
+	r.logf(ctx, "winrm shell quota reached", map[string]any{"closed_idle": len(idle), "error": quotaErr.Error()})
+}
+
+// finish settles the shell after execute. A command that completed still
+// holds its shell until it is signalled: the Signal is sent in the background
+// when it can be, so that Run returns the output at once; otherwise it is
+// sent here, and the shell goes back to the pool, or is deleted when it may be
+// unusable.
+func (r *run) finish(ctx context.Context, sh *shell, cmdID string, healthy bool) {
+	if cmdID != "" {
+		// Done, output in hand: the command still has to be released.
+		if !r.c.n.FreshShellPerCommand && r.c.signalLater(ctx, r, sh, cmdID) {
+			return
+		}
+		healthy = r.signal(ctx, sh.id, cmdID) == nil
+	}
+	if r.c.n.FreshShellPerCommand {
+		// The baseline never reuses a shell, and like masterzen/winrm's
+		// RunWithContext it sends Signal and Delete before returning.
+		healthy = false
+	}
+	r.release(ctx, sh, healthy)
+}
+
 // signalLater sends the Signal that releases r's finished command in the
 // background, then returns the shell to the pool, or deletes it when the
 // Signal failed (the shell may then still hold the command). It reports false

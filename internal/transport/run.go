@@ -95,14 +95,10 @@ func (r *run) cleanupCtx(ctx context.Context) (context.Context, context.CancelFu
 // call sends one message and returns the response body, or an error that is
 // a *Fault when the host answered with one (whatever the HTTP status).
 func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameters) string) ([]byte, error) {
-	op2 := maxOpTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		op2 = min(op2, time.Until(dl).Truncate(time.Second))
-	}
-	op2 = max(op2, time.Second)
-	params := winrm.NewParameters(fmt.Sprintf("PT%dS", int(op2/time.Second)), locale, envelopeSize)
+	opTimeout := operationTimeout(ctx)
+	params := winrm.NewParameters(fmt.Sprintf("PT%dS", int(opTimeout/time.Second)), locale, envelopeSize)
 	msg := build(params)
-	reqTimeout := op2 + requestGrace
+	reqTimeout := opTimeout + requestGrace
 	tctx := ctx
 	if op == "Create" || op == "Command" {
 		// The requests that lead to a command: the ones a TimeoutError
@@ -120,29 +116,54 @@ func (r *run) call(ctx context.Context, op string, build func(p *winrm.Parameter
 		if ctx.Err() == nil && rctx.Err() != nil {
 			return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, &requestTimeoutError{reqTimeout})
 		}
-		var ae *AuthError
-		var te *TLSError
-		if errors.As(err, &ae) || errors.As(err, &te) {
-			return nil, err
-		}
-		var ie *IntegrityError
-		if errors.As(err, &ie) {
-			ie.Host, ie.Operation = r.c.n.hostport, op
-			return nil, ie
-		}
-		var he *HTTPError
-		if errors.As(err, &he) {
-			he.Host = r.c.n.host
-			if he.Operation == "" {
-				he.Operation = op
-				if he.logon {
-					he.Operation += " (NTLM logon)"
-				}
-			}
-			return nil, he
-		}
-		return nil, fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, err)
+		return nil, r.requestError(op, err)
 	}
+	return r.response(op, status, body)
+}
+
+// operationTimeout is the WS-Management OperationTimeout of a request sent
+// under ctx: maxOpTimeout, or the whole seconds left before ctx's deadline
+// when fewer (at least one), so that the host answers before the deadline.
+func operationTimeout(ctx context.Context) time.Duration {
+	op := maxOpTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		op = min(op, time.Until(dl).Truncate(time.Second))
+	}
+	return max(op, time.Second)
+}
+
+// requestError completes the error of a request that got no usable answer
+// with the host and operation, so that it says what failed where.
+// Authentication and TLS failures name the host already.
+func (r *run) requestError(op string, err error) error {
+	var ae *AuthError
+	var te *TLSError
+	if errors.As(err, &ae) || errors.As(err, &te) {
+		return err
+	}
+	var ie *IntegrityError
+	if errors.As(err, &ie) {
+		ie.Host, ie.Operation = r.c.n.hostport, op
+		return ie
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		he.Host = r.c.n.host
+		if he.Operation == "" {
+			he.Operation = op
+			if he.logon {
+				he.Operation += " (NTLM logon)"
+			}
+		}
+		return he
+	}
+	return fmt.Errorf("WinRM %s request to %s: %w", op, r.c.n.host, err)
+}
+
+// response checks an answer: a SOAP fault is a *Fault whatever the HTTP
+// status (a fault explains an error status better than the status does),
+// another non-200 status an *HTTPError, and a 200 must be well-formed.
+func (r *run) response(op string, status int, body []byte) ([]byte, error) {
 	f, xerr := scanResponse(body)
 	if f != nil {
 		f.Host, f.Operation, f.HTTPStatus = r.c.n.host, op, status
@@ -193,48 +214,20 @@ func (r *run) retryable(ctx context.Context, err error, ambiguousOK bool, attemp
 }
 
 // do runs the command on a pooled shell, reopening the shell once if it has
-// expired and making room when the host's shell quota is reached.
+// expired.
 func (r *run) do(ctx context.Context) (Result, error) {
-	url := r.c.n.url
 	reopened := false
-	quotaTries := 0
 	for {
-		sh, err := r.c.shells.take(ctx)
+		sh, err := r.shell(ctx)
 		if err != nil {
 			return Result{}, err
-		}
-		if sh.id == "" {
-			body, err := r.callRetry(ctx, "Create", true, func(p *winrm.Parameters) string {
-				return openShellRequest(url, p)
-			})
-			if err == nil {
-				sh.id, err = parseShellID(body)
-			}
-			if err != nil {
-				r.c.shells.drop(sh)
-				var f *Fault
-				if errors.As(err, &f) && f.quota() && quotaTries < r.maxRetries && ctx.Err() == nil {
-					quotaTries++
-					r.retries++
-					idle := r.c.shells.drainIdle()
-					if len(idle) == 0 {
-						r.c.shells.lower()
-					}
-					for _, old := range idle {
-						_ = r.deleteShell(ctx, old.id)
-					}
-					r.logf(ctx, "winrm shell quota reached", map[string]any{"closed_idle": len(idle), "error": err.Error()})
-					if backoff(ctx, quotaTries) != nil {
-						return Result{}, err
-					}
-					continue
-				}
-				return Result{}, err
-			}
 		}
 		res, cmdID, healthy, err := r.execute(ctx, sh)
 		var f *Fault
 		if err != nil && errors.As(err, &f) && f.shellGone() {
+			// A shell kept for reuse may have ended on the host (its
+			// IdleTimeOut passed). Only a refused Command is sent again, on
+			// a new shell: the command did not start.
 			r.c.shells.drop(sh)
 			if f.Operation == "Command" && !reopened && ctx.Err() == nil {
 				reopened = true
@@ -243,19 +236,7 @@ func (r *run) do(ctx context.Context) (Result, error) {
 			}
 			return res, err
 		}
-		if cmdID != "" {
-			// Done, output in hand: the command still has to be released.
-			if !r.c.n.FreshShellPerCommand && r.c.signalLater(ctx, r, sh, cmdID) {
-				return res, nil
-			}
-			healthy = r.signal(ctx, sh.id, cmdID) == nil
-		}
-		if r.c.n.FreshShellPerCommand {
-			// The baseline never reuses a shell, and like masterzen/winrm's
-			// RunWithContext it sends Signal and Delete before returning.
-			healthy = false
-		}
-		r.release(ctx, sh, healthy)
+		r.finish(ctx, sh, cmdID, healthy)
 		return res, err
 	}
 }
@@ -313,18 +294,8 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 			return winrm.NewGetOutputRequest(url, shellID, cmdID, "stdout stderr", p).String()
 		})
 		if err != nil {
-			var f *Fault
-			if errors.As(err, &f) && f.timedOut() && ctx.Err() == nil {
-				continue // the long poll expired with no output: poll again
-			}
-			if classify(err) == classRetry {
-				fails++
-				if r.retryable(ctx, err, false, fails) {
-					r.logf(ctx, "winrm request retried", map[string]any{"operation": "Receive", "attempt": fails, "error": err.Error()})
-					if backoff(ctx, fails) == nil {
-						continue
-					}
-				}
+			if r.pollAgain(ctx, err, &fails) {
+				continue
 			}
 			return nil, nil, 0, err
 		}
@@ -346,6 +317,27 @@ func (r *run) receive(ctx context.Context, shellID, cmdID string) (stdout, stder
 			return nil, nil, 0, err
 		}
 	}
+}
+
+// pollAgain reports whether to send a failed Receive again: always after a
+// long poll that expired with no output (a quiet command, not a failure), and
+// after a failure the host did not act on while retries remain (fails counts
+// them). A Receive that may have been acted on is not repeated: output it
+// carried would be lost, so execute runs the command again instead.
+func (r *run) pollAgain(ctx context.Context, err error, fails *int) bool {
+	var f *Fault
+	if errors.As(err, &f) && f.timedOut() && ctx.Err() == nil {
+		return true // the long poll expired with no output: poll again
+	}
+	if classify(err) != classRetry {
+		return false
+	}
+	*fails++
+	if !r.retryable(ctx, err, false, *fails) {
+		return false
+	}
+	r.logf(ctx, "winrm request retried", map[string]any{"operation": "Receive", "attempt": *fails, "error": err.Error()})
+	return backoff(ctx, *fails) == nil
 }
 
 // signal terminates the command (which also releases it when it is done).
