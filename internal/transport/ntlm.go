@@ -174,6 +174,22 @@ func (w *ntlmWire) handshake(ctx context.Context) (*ntlmSession, error) {
 
 // authenticate runs the two legs of the NTLM exchange on s's connection.
 func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
+	challenge, conn, err := w.negotiate(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := w.answer(ctx, s, challenge, conn); err != nil {
+		return err
+	}
+	if s.seal && s.ntlm.SecuritySession() == nil {
+		return fmt.Errorf("host %s did not negotiate NTLM message sealing", w.n.host)
+	}
+	return nil
+}
+
+// negotiate sends the NEGOTIATE message, the first leg, and returns the
+// host's CHALLENGE, checked (see challenge), and the connection's TLS state.
+func (w *ntlmWire) negotiate(ctx context.Context, s *ntlmSession) ([]byte, *tls.ConnectionState, error) {
 	n := w.n
 	var err error
 	s.ntlm, err = ntlmssp.NewClient(
@@ -182,42 +198,63 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		ntlmssp.SetVersion(ntlmssp.DefaultVersion()),
 	)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	negotiate, err := s.ntlm.Authenticate(nil, nil)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	status, header, body, conn, err := s.leg(ctx, n.url, negotiate)
 	if err != nil {
-		return tlsFailure(n.host, err)
+		return nil, nil, tlsFailure(n.host, err)
 	}
+	challenge, err := w.challenge(status, header, body, s.seal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return challenge, conn, nil
+}
+
+// challenge returns the CHALLENGE message of the host's answer to the
+// NEGOTIATE message. It refuses an answer that is no challenge, and, for a
+// session that seals, a challenge that does not grant sealing.
+func (w *ntlmWire) challenge(status int, header http.Header, body []byte, seal bool) ([]byte, error) {
+	n := w.n
 	switch {
 	case status == http.StatusOK:
-		return fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
+		return nil, fmt.Errorf("host %s answered HTTP %d without asking for NTLM authentication; refusing to send "+
 			"commands on an unauthenticated connection", n.host, status)
 	case status != http.StatusUnauthorized:
 		// An error status (a 503 from HTTP.sys, a proxy's 502) is not a
 		// refusal of the credentials, which were not sent yet: an
 		// *HTTPError, retried like any other when it is transient.
-		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
+		return nil, &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
 	}
 	challenge, ok := negotiateToken(header)
 	if !ok {
-		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth,
+		return nil, &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth,
 			Reason: "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(header)}
 	}
 	if len(challenge) == 0 {
-		return fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
+		return nil, fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
 	}
-	if s.seal && !grantsSealing(challenge) {
+	if seal && !grantsSealing(challenge) {
 		// Checked before the challenge is answered: an AUTHENTICATE message
 		// is a logon attempt, which a weakened challenge would make fail.
-		return fmt.Errorf("host %s did not negotiate NTLM message sealing (signing and sealing with 128-bit keys "+
+		return nil, fmt.Errorf("host %s did not negotiate NTLM message sealing (signing and sealing with 128-bit keys "+
 			"and NTLMv2 session security), which every Windows version offers; something between this machine "+
 			"and the host may have altered the exchange: check the network path for a proxy or interception "+
 			"device, or use HTTPS", n.host)
 	}
+	return challenge, nil
+}
+
+// answer answers the challenge with the AUTHENTICATE message, the second
+// leg. That message is the logon attempt: it goes through the credential
+// gate. The NEGOTIATE leg, which carries no secret and counts as no logon,
+// did not.
+func (w *ntlmWire) answer(ctx context.Context, s *ntlmSession, challenge []byte, conn *tls.ConnectionState) error {
+	n := w.n
 	// Channel bindings tie the exchange to the TLS certificate, which Windows
 	// demands when CbtHardeningLevel is Strict.
 	var cbt *ntlmssp.ChannelBindings
@@ -230,31 +267,27 @@ func (w *ntlmWire) authenticate(ctx context.Context, s *ntlmSession) error {
 		// the handshake look like a transient network failure.
 		return fmt.Errorf("host %s sent an NTLM challenge that cannot be answered: %v", n.host, err) //nolint:errorlint // deliberately not wrapped (see above)
 	}
-	// The AUTHENTICATE message is the logon attempt: it goes through the
-	// credential gate. The NEGOTIATE leg, which carries no secret and counts
-	// as no logon, did not.
-	err = w.gate.logon(ctx, n, func() error {
-		status, _, body, _, err := s.leg(ctx, n.url, auth)
-		if err != nil {
-			return tlsFailure(n.host, err)
-		}
-		switch status {
-		case http.StatusOK:
-			return nil
-		case http.StatusUnauthorized:
-			return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
-		}
-		// Not an answer to the credentials: a logon the host did not
-		// process (a 503 from HTTP.sys) or could not complete.
-		return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
-	})
+	return w.gate.logon(ctx, n, func() error { return w.logon(ctx, s, auth) })
+}
+
+// logon sends the AUTHENTICATE message auth and returns the host's verdict:
+// nil when it accepted the credentials, an *AuthError about them when it
+// refused them, for the credential gate to record.
+func (w *ntlmWire) logon(ctx context.Context, s *ntlmSession, auth []byte) error {
+	n := w.n
+	status, _, body, _, err := s.leg(ctx, n.url, auth)
 	if err != nil {
-		return err
+		return tlsFailure(n.host, err)
 	}
-	if s.seal && s.ntlm.SecuritySession() == nil {
-		return fmt.Errorf("host %s did not negotiate NTLM message sealing", n.host)
+	switch status {
+	case http.StatusOK:
+		return nil
+	case http.StatusUnauthorized:
+		return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, credentials: true}
 	}
-	return nil
+	// Not an answer to the credentials: a logon the host did not
+	// process (a 503 from HTTP.sys) or could not complete.
+	return &HTTPError{StatusCode: status, Body: summarizeBody(body), logon: true}
 }
 
 // NegotiateFlags of an NTLM CHALLENGE message (MS-NLMP 2.2.2.5) that a

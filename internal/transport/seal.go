@@ -116,39 +116,11 @@ func (s *ntlmSession) wrap(body []byte) ([]byte, error) {
 
 // unwrap reverses wrap for a response, checking every length it reads.
 func (s *ntlmSession) unwrap(b []byte) ([]byte, error) {
-	const octet = "Content-Type: application/octet-stream\r\n"
-	i := bytes.Index(b, []byte("Length="))
-	if i < 0 {
-		return nil, errors.New("no OriginalContent length")
+	want, sig, sealed, err := splitSealed(b)
+	if err != nil {
+		return nil, err
 	}
-	j := i + len("Length=")
-	k := j
-	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
-		k++
-	}
-	want, err := strconv.Atoi(string(b[j:k]))
-	if err != nil || want < 0 {
-		return nil, errors.New("bad OriginalContent length")
-	}
-	o := bytes.Index(b[k:], []byte(octet))
-	if o < 0 {
-		return nil, errors.New("no octet-stream part")
-	}
-	data := b[k+o+len(octet):]
-	end := bytes.LastIndex(data, []byte(encBoundary+"--"))
-	if end < 0 {
-		return nil, errors.New("no closing boundary")
-	}
-	data = data[:end]
-	if len(data) < 4 {
-		return nil, errors.New("sealed part too short")
-	}
-	sigLen := int(binary.LittleEndian.Uint32(data[:4]))
-	if sigLen != 16 || len(data) < 4+sigLen {
-		return nil, fmt.Errorf("bad signature length %d", sigLen)
-	}
-	sig := data[4 : 4+sigLen]
-	plain, err := s.ntlm.SecuritySession().Unwrap(data[4+sigLen:], sig)
+	plain, err := s.ntlm.SecuritySession().Unwrap(sealed, sig)
 	if err != nil {
 		return nil, err
 	}
@@ -156,4 +128,42 @@ func (s *ntlmSession) unwrap(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("decrypted length %d does not match the declared %d", len(plain), want)
 	}
 	return plain, nil
+}
+
+// splitSealed reads the framing of a sealed response: the plain body's
+// declared length, the signature and the sealed body. The framing is not
+// covered by the signature, so every length it gives is checked before use.
+func splitSealed(b []byte) (want int, sig, sealed []byte, err error) {
+	const octet = "Content-Type: application/octet-stream\r\n"
+	i := bytes.Index(b, []byte("Length="))
+	if i < 0 {
+		return 0, nil, nil, errors.New("no OriginalContent length")
+	}
+	j := i + len("Length=")
+	k := j
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	want, err = strconv.Atoi(string(b[j:k]))
+	if err != nil || want < 0 {
+		return 0, nil, nil, errors.New("bad OriginalContent length")
+	}
+	o := bytes.Index(b[k:], []byte(octet))
+	if o < 0 {
+		return 0, nil, nil, errors.New("no octet-stream part")
+	}
+	data := b[k+o+len(octet):]
+	end := bytes.LastIndex(data, []byte(encBoundary+"--"))
+	if end < 0 {
+		return 0, nil, nil, errors.New("no closing boundary")
+	}
+	data = data[:end]
+	if len(data) < 4 {
+		return 0, nil, nil, errors.New("sealed part too short")
+	}
+	sigLen := int(binary.LittleEndian.Uint32(data[:4]))
+	if sigLen != 16 || len(data) < 4+sigLen {
+		return 0, nil, nil, fmt.Errorf("bad signature length %d", sigLen)
+	}
+	return want, data[4 : 4+sigLen], data[4+sigLen:], nil
 }
