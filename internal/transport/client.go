@@ -123,12 +123,10 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 		hard := time.Now().Add(closeBudget)
 		var wg sync.WaitGroup
 		for _, sh := range idle {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				r := &run{c: c, maxRetries: c.n.MaxRetries, log: log, hard: hard}
 				_ = r.deleteShell(ctx, sh.id)
-			}()
+			})
 		}
 		stop := context.AfterFunc(ctx, c.bgCancel) // a Signal past the budget is abandoned
 		c.signals.Wait()
