@@ -54,11 +54,7 @@ func (p *Pool) Close() error {
 	p.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range cores {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.close(c.n.Log)
-		}()
+		wg.Go(func() { c.close(c.n.Log) })
 	}
 	wg.Wait()
 	return nil

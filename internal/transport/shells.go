@@ -154,6 +154,10 @@ func (p *shellPool) drop(*shell) {
 func (p *shellPool) drainIdle() []*shell {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.drainIdleLocked()
+}
+
+func (p *shellPool) drainIdleLocked() []*shell {
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -174,9 +178,5 @@ func (p *shellPool) close() []*shell {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	idle := p.idle
-	p.idle = nil
-	p.open -= len(idle)
-	p.notify()
-	return idle
+	return p.drainIdleLocked()
 }
