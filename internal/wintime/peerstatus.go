@@ -42,7 +42,7 @@ var peersCount = regexp.MustCompile(`^\d+$`)
 //	2 Time Remaining: 1510.9914014s           残り時間: ...
 //	3 Mode: 3 (Client)                        モード: 3 (クライアント)
 //	4 Stratum: 2 (secondary reference - ...)  階層: 2 (...)
-//	5 PeerPoll Interval: 10 (1024s)           ピア ポーリング間隔: ...
+//	5 PeerPoll Interval: 10 (1024s)           ピア ポーリング間隔: ...  (0 (unspecified) before the first poll)
 //	6 HostPoll Interval: 10 (1024s)           ホスト ポーリング間隔: ...
 var peerLine = [...]*regexp.Regexp{
 	regexp.MustCompile(`\S`),
@@ -50,9 +50,13 @@ var peerLine = [...]*regexp.Regexp{
 	secondsValue,
 	regexp.MustCompile(`^\d+\b`),
 	regexp.MustCompile(`^\d+\b`),
-	pollValue,
-	pollValue,
+	peerPollValue,
+	peerPollValue,
 }
+
+// peerPollValue is a peer's poll interval: as pollValue, or a number with
+// a word in brackets for a peer not yet polled (0 (unspecified)) [inferred].
+var peerPollValue = regexp.MustCompile(`^-?\d{1,2}\s*\(`)
 
 // ParsePeerStatus finds the output of `w32tm /query /peers` in out and reads
 // its peers. found is false when out holds none (w32tm failed, or has no

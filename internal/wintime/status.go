@@ -245,11 +245,12 @@ func seconds(s string) float64 {
 
 // pollInterval reads `6 (64s)`: the log2 number and 2 to its power. The
 // seconds in brackets are not trusted over the exponent, which is the value
-// the service holds.
+// the service holds, but they must be there: `0 (unspecified)` (in the
+// host's language) is no interval, and gives 0 seconds.
 func pollInterval(s string) (log2, secs int) {
 	m := pollValue.FindStringSubmatch(s)
 	if m == nil {
-		return 0, 0
+		return atoiPrefix(s), 0
 	}
 	n, _ := strconv.Atoi(m[1])
 	if n < 0 || n > 30 {
