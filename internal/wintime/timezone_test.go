@@ -1,6 +1,7 @@
 package wintime
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -64,7 +65,7 @@ func TestParseTimeZone(t *testing.T) {
 		})
 	}
 	t.Run("no key", func(t *testing.T) {
-		if _, err := ParseTimeZone("ERROR: The system was unable to find the specified registry key or value.\r\n"); err != ErrNoTimeZone {
+		if _, err := ParseTimeZone("ERROR: The system was unable to find the specified registry key or value.\r\n"); !errors.Is(err, ErrNoTimeZone) {
 			t.Errorf("error = %v, want ErrNoTimeZone", err)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
@@ -78,17 +79,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile("zones_gen.go", src, 0o644); err != nil {
+	// The outputs are files of the repository, readable by all like the others.
+	if err := os.WriteFile("zones_gen.go", src, 0o644); err != nil { //nolint:gosec // see above
 		return err
 	}
-	return os.WriteFile("LICENSE-unicode", core["package/LICENSE"], 0o644)
+	return os.WriteFile("LICENSE-unicode", core["package/LICENSE"], 0o644) //nolint:gosec // see above
 }
 
 // fetch runs `npm pack` of the pinned package into dir, checks the tarball's
 // integrity and returns the named files from it.
 func fetch(dir, name string, files ...string) (map[string][]byte, error) {
 	p := packages[name]
-	cmd := exec.Command("npm", "pack", "--silent", name+"@"+p.version)
+	cmd := exec.CommandContext(context.Background(), "npm", "pack", "--silent", name+"@"+p.version) //nolint:gosec // name and version are the pinned constants above
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -271,9 +273,12 @@ func build(wzJSON, bcpJSON, aliasJSON []byte) (map[string]string, []string, erro
 // parts of a zone name (America, Argentina, ComodRivadavia) and whose leaves
 // hold the _replacement name, into names.
 func zoneAliases(path string, raw json.RawMessage, names map[string]string) error {
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return nil // a string attribute such as _reason
+	}
 	var node map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &node); err != nil {
-		return nil // a string attribute such as _reason
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if r, ok := node["_replacement"]; ok {
 		var repl string
