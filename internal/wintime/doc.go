@@ -12,4 +12,10 @@
 // State is read from the registry rather than from `w32tm /query`: the registry exists on every version
 // (`/query` does not exist on Server 2003), and its value names and data are not translated on localized
 // systems. Decisions are made by exit codes and by reading the registry back, never by matching English text.
+//
+// The sync status (`w32tm /query /status` and `/peers`, Server 2008 on) is read for display only, by the
+// position of its lines and the shape of their values (numbers, units, hexadecimal), never by their
+// translated labels; see ParseStatus and ParsePeerStatus. The host's time zone, facts (version, product,
+// domain role, names, language) and the IANA to Windows time zone table (package tzmap) complete what the
+// data sources and the time zone resource need.
 package wintime
