@@ -87,7 +87,11 @@ func TestValidateAll(t *testing.T) {
 	cfg := Config{Auth: "Basic", CACert: "x", Timeout: -1, MaxRetries: -1, Port: -1}
 	var got []string
 	for _, e := range cfg.Validate().(interface{ Unwrap() []error }).Unwrap() {
-		got = append(got, e.(*ConfigError).Field)
+		var ce *ConfigError
+		if !errors.As(e, &ce) {
+			t.Fatalf("%v is not a *ConfigError", e)
+		}
+		got = append(got, ce.Field)
 	}
 	want := []string{"Host", "Port", "Username", "Password", "Auth", "CACert", "Timeout", "MaxRetries"}
 	if len(got) != len(want) {
