@@ -8,8 +8,10 @@
 # the driver start simulated Windows hosts (1, 10 and 100, at 0 and 20 ms per
 # request) and time refresh-only plans and applies through Terraform or OpenTofu
 # (scripts/tfcli.sh picks it), for the provider's transport and for the
-# fresh-shell-per-command baseline. Prints one line per case and writes
-# docs/benchmarks.md with the machine it ran on. About 2 to 4 minutes on 2 cores.
+# fresh-shell-per-command baseline (the same provider built with -tags
+# benchbaseline: the binary users run cannot be switched to it). Prints one
+# line per case and writes docs/benchmarks.md with the machine it ran on.
+# About 2 to 4 minutes on 2 cores.
 #
 # Extra arguments go to the driver, e.g. `-hosts 1,10 -refresh-samples 1` for a
 # quick run, or `-out ""` not to touch docs/benchmarks.md.
@@ -29,6 +31,8 @@ trap 'rm -rf "$work"' EXIT
 version=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "bench.sh: building the provider ($version) and the driver"
 go build -trimpath -ldflags "-X main.version=bench-$version" -o "$work/terraform-provider-windows" .
+go build -trimpath -tags benchbaseline -ldflags "-X main.version=bench-$version-baseline" \
+	-o "$work/terraform-provider-windows-baseline" .
 go build -o "$work/benchrun" ./internal/bench/cmd/benchrun
 
 echo "bench.sh: Go benchmarks (parsers, planner, transport)"
@@ -38,4 +42,5 @@ go test -run '^$' -bench . -benchmem -benchtime "${BENCH_GOTIME:-1s}" \
 mkdir -p docs
 echo "bench.sh: fleet benchmark through $("$cli" version | sed -n 1p) ($cli)"
 "$work/benchrun" -cli "$cli" -provider "$work/terraform-provider-windows" \
+	-baseline-provider "$work/terraform-provider-windows-baseline" \
 	-out docs/benchmarks.md -gobench "$work/gobench.txt" -provider-version "$version" "$@"

@@ -46,8 +46,8 @@ type Mode string
 const (
 	// Reused is the provider as shipped: shells kept open and reused.
 	Reused Mode = "reused"
-	// FreshShell is the naive baseline (WINDOWS_FRESH_SHELL_PER_COMMAND=1):
-	// a shell opened and deleted around every command.
+	// FreshShell is the naive baseline (the provider built with -tags
+	// benchbaseline): a shell opened and deleted around every command.
 	FreshShell Mode = "fresh-shell"
 )
 

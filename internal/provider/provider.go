@@ -7,10 +7,11 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,15 +25,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
-)
-
-// Defaults of the provider configuration.
-const (
-	defaultTimeout    = 60 * time.Second
-	defaultMaxRetries = 3
-	defaultAuth       = "ntlm"
 )
 
 var _ provider.Provider = (*windowsProvider)(nil)
@@ -140,7 +135,7 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"encryption over HTTP) or `basic` (must be enabled on the host, and needs HTTPS unless " +
 					"`allow_unencrypted` is set). Environment variable: `WINDOWS_AUTH`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(authNames()...)},
+				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(transport.AuthSchemes()...)},
 			},
 			"allow_unencrypted": schema.BoolAttribute{
 				MarkdownDescription: "Allow `basic` authentication over plain HTTP, which sends the password and every " +
@@ -171,7 +166,12 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	cfg, host, err := connectionSettings(m, os.LookupEnv)
-	unknown := unknownSettings(m)
+	unknown, uerr := unknownSettings(req.Config.Raw)
+	if uerr != nil {
+		resp.Diagnostics.AddError("Unexpected provider configuration",
+			fmt.Sprintf("Cannot read the provider block: %v. This is a bug in the provider; please report it.", uerr))
+		return
+	}
 	if err != nil && len(unknown) == 0 {
 		resp.Diagnostics.AddAttributeError(err.attr, "Invalid provider configuration", err.msg)
 		return
@@ -206,167 +206,271 @@ type configError struct {
 	msg  string
 }
 
-// connectionSettings merges the provider block with the WINDOWS_* environment
-// variables (the block wins) and checks the result. It returns the transport
-// settings without a host, and the default host.
-func connectionSettings(m providerModel, env func(string) (string, bool)) (transport.Config, string, *configError) {
-	cfg := transport.Config{Auth: defaultAuth, Timeout: defaultTimeout, MaxRetries: defaultMaxRetries}
-	fail := func(attr, format string, a ...any) (transport.Config, string, *configError) {
-		return transport.Config{}, "", &configError{attr: path.Root(attr), msg: fmt.Sprintf(format, a...)}
-	}
+// setting is the provider argument and the environment variable that set a
+// field of transport.Config.
+type setting struct{ attr, env string }
 
-	str := func(v types.String, name string) (string, bool) {
-		if !v.IsNull() && !v.IsUnknown() {
-			return v.ValueString(), true
-		}
-		return env(name)
+// settings maps the transport.Config fields the provider sets to their
+// arguments: to read them, and to report the transport's *ConfigError
+// against the argument the user wrote.
+var settings = map[string]setting{
+	"Host":             {"host", "WINDOWS_HOST"},
+	"Port":             {"port", "WINDOWS_PORT"},
+	"HTTPS":            {"https", "WINDOWS_HTTPS"},
+	"Insecure":         {"insecure", "WINDOWS_INSECURE"},
+	"CACert":           {"ca_cert", "WINDOWS_CA_CERT"},
+	"TLSServerName":    {"tls_server_name", "WINDOWS_TLS_SERVER_NAME"},
+	"Username":         {"username", "WINDOWS_USERNAME"},
+	"Password":         {"password", "WINDOWS_PASSWORD"},
+	"Auth":             {"auth", "WINDOWS_AUTH"},
+	"AllowUnencrypted": {"allow_unencrypted", "WINDOWS_ALLOW_UNENCRYPTED"},
+	"Timeout":          {"timeout", "WINDOWS_TIMEOUT"},
+	"MaxRetries":       {"max_retries", "WINDOWS_MAX_RETRIES"},
+}
+
+// connectionSettings merges the provider block with the WINDOWS_* environment
+// variables (the block wins) and checks the result: the transport's rules
+// (transport.Config.Validate), reported against the provider's arguments. It
+// returns the transport settings without a host, and the default host. A
+// setting not known during this plan is not checked.
+func connectionSettings(m providerModel, env func(string) (string, bool)) (transport.Config, string, *configError) {
+	r := &settingsReader{env: env, pending: map[string]bool{}}
+	cfg := transport.DefaultConfig()
+	host, err := r.readStrings(m, &cfg)
+	if err == nil {
+		err = r.readBools(m, &cfg)
 	}
-	host, _ := str(m.Host, "WINDOWS_HOST")
+	if err == nil {
+		err = r.readInts(m, &cfg)
+	}
+	if err == nil {
+		err = r.check(cfg, host)
+	}
+	if err != nil {
+		return transport.Config{}, "", err
+	}
+	return cfg, host, nil
+}
+
+// settingsReader reads the provider's arguments, each from the block or else
+// from its environment variable, and remembers those not known yet.
+type settingsReader struct {
+	env     func(string) (string, bool)
+	pending map[string]bool // transport.Config fields whose argument is unknown during this plan
+}
+
+// fail is the error of a value of field read from the block or its variable.
+func fail(field, format string, a ...any) *configError {
+	return &configError{attr: path.Root(settings[field].attr), msg: fmt.Sprintf(format, a...)}
+}
+
+// str returns the string value of field, and whether it is set.
+func (r *settingsReader) str(v types.String, field string) (string, bool) {
+	if v.IsUnknown() {
+		r.pending[field] = true
+	}
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueString(), true
+	}
+	return r.env(settings[field].env)
+}
+
+// readStrings reads the string arguments into cfg and returns the default
+// host, checked: it takes a port, which transport.Config keeps apart.
+func (r *settingsReader) readStrings(m providerModel, cfg *transport.Config) (string, *configError) {
+	host, _ := r.str(m.Host, "Host")
 	if host != "" {
 		if err := validateHost(host); err != nil {
-			return fail("host", "host %q (from the configuration or WINDOWS_HOST) is invalid: %s", host, err)
+			return "", fail("Host", "host %q (from the configuration or WINDOWS_HOST) is invalid: %s", host, err)
 		}
 	}
-	cfg.CACert, _ = str(m.CACert, "WINDOWS_CA_CERT")
-	cfg.TLSServerName, _ = str(m.TLSServerName, "WINDOWS_TLS_SERVER_NAME")
-	cfg.Username, _ = str(m.Username, "WINDOWS_USERNAME")
-	cfg.Password, _ = str(m.Password, "WINDOWS_PASSWORD")
-	// Not a provider argument: it exists only for the benchmarks (scripts/bench.sh), which measure the naive
-	// shell-per-command transport as a baseline in the same run.
-	cfg.FreshShellPerCommand = func(s string, _ bool) bool { return s == "1" || strings.EqualFold(s, "true") }(env("WINDOWS_FRESH_SHELL_PER_COMMAND"))
-	if a, ok := str(m.Auth, "WINDOWS_AUTH"); ok && a != "" {
-		a = strings.ToLower(a)
-		if _, ok := authSchemes[a]; !ok {
-			return fail("auth", "auth %q (from the configuration or WINDOWS_AUTH) is not supported: use \"ntlm\" or \"basic\"", a)
-		}
-		cfg.Auth = a
+	cfg.CACert, _ = r.str(m.CACert, "CACert")
+	cfg.TLSServerName, _ = r.str(m.TLSServerName, "TLSServerName")
+	cfg.Username, _ = r.str(m.Username, "Username")
+	cfg.Password, _ = r.str(m.Password, "Password")
+	if a, ok := r.str(m.Auth, "Auth"); ok && a != "" {
+		cfg.Auth = strings.ToLower(a)
 	}
-	if s, ok := str(m.Timeout, "WINDOWS_TIMEOUT"); ok && s != "" {
+	if s, ok := r.str(m.Timeout, "Timeout"); ok && s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
-			return fail("timeout", "timeout %q (from the configuration or WINDOWS_TIMEOUT) is not a positive duration such as \"30s\" or \"2m\"", s)
+			return "", fail("Timeout", "timeout %q (from the configuration or WINDOWS_TIMEOUT) is not a positive duration such as \"30s\" or \"2m\"", s)
 		}
 		cfg.Timeout = d
 	}
+	return host, nil
+}
 
-	boolean := func(v types.Bool, name, attr string, dst *bool) *configError {
-		if !v.IsNull() && !v.IsUnknown() {
-			*dst = v.ValueBool()
-			return nil
-		}
-		if s, ok := env(name); ok && s != "" {
-			b, err := strconv.ParseBool(s)
-			if err != nil {
-				return &configError{path.Root(attr), fmt.Sprintf("%s=%q is not a boolean: use true or false", name, s)}
-			}
-			*dst = b
-		}
-		return nil
-	}
+// readBools reads the boolean arguments into cfg.
+func (r *settingsReader) readBools(m providerModel, cfg *transport.Config) *configError {
 	for _, b := range []struct {
-		v         types.Bool
-		env, attr string
-		dst       *bool
+		v     types.Bool
+		field string
+		dst   *bool
 	}{
-		{m.HTTPS, "WINDOWS_HTTPS", "https", &cfg.HTTPS},
-		{m.Insecure, "WINDOWS_INSECURE", "insecure", &cfg.Insecure},
-		{m.AllowUnencrypted, "WINDOWS_ALLOW_UNENCRYPTED", "allow_unencrypted", &cfg.AllowUnencrypted},
+		{m.HTTPS, "HTTPS", &cfg.HTTPS},
+		{m.Insecure, "Insecure", &cfg.Insecure},
+		{m.AllowUnencrypted, "AllowUnencrypted", &cfg.AllowUnencrypted},
 	} {
-		if err := boolean(b.v, b.env, b.attr, b.dst); err != nil {
-			return transport.Config{}, "", err
+		if b.v.IsUnknown() {
+			r.pending[b.field] = true
 		}
-	}
-
-	integer := func(v types.Int64, name, attr string, lo, hi int64) (int64, bool, *configError) {
-		if !v.IsNull() && !v.IsUnknown() {
-			return v.ValueInt64(), true, nil
+		if !b.v.IsNull() && !b.v.IsUnknown() {
+			*b.dst = b.v.ValueBool()
+			continue
 		}
-		s, ok := env(name)
-		if !ok || s == "" {
-			return 0, false, nil
+		name := settings[b.field].env
+		if s, ok := r.env(name); ok && s != "" {
+			v, err := strconv.ParseBool(s)
+			if err != nil {
+				return fail(b.field, "%s=%q is not a boolean: use true or false", name, s)
+			}
+			*b.dst = v
 		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < lo || n > hi {
-			return 0, false, &configError{path.Root(attr), fmt.Sprintf("%s=%q is not a number between %d and %d", name, s, lo, hi)}
-		}
-		return n, true, nil
-	}
-	if n, ok, err := integer(m.Port, "WINDOWS_PORT", "port", 1, 65535); err != nil {
-		return transport.Config{}, "", err
-	} else if ok {
-		cfg.Port = int(n)
-	}
-	if n, ok, err := integer(m.MaxRetries, "WINDOWS_MAX_RETRIES", "max_retries", 0, 20); err != nil {
-		return transport.Config{}, "", err
-	} else if ok {
-		cfg.MaxRetries = int(n)
-		if n == 0 {
-			cfg.MaxRetries = -1 // the transport reads 0 as "default" and a negative value as "never"
-		}
-	}
-	return cfg, host, checkConnection(cfg, m.Password.IsUnknown())
-}
-
-// authNames returns the values auth takes, sorted.
-func authNames() []string {
-	names := make([]string, 0, len(authSchemes))
-	for n := range authSchemes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// authSchemes are the values of auth, and whether each logs on with a
-// password. A scheme that does not (Kerberos with a ticket cache, say) is
-// exempted from the missing-password check by saying so here.
-var authSchemes = map[string]struct{ needsPassword bool }{
-	"ntlm":  {needsPassword: true},
-	"basic": {needsPassword: true},
-}
-
-// checkConnection refuses, at plan time, settings that cannot work whatever
-// the host: the transport would refuse them only when a resource connects,
-// and blame the host. passwordPending says that the password comes from a
-// value not known during this plan, which is not a missing password.
-func checkConnection(cfg transport.Config, passwordPending bool) *configError {
-	switch {
-	case cfg.Username == "":
-		return &configError{path.Root("username"), "No username is set: set username in the provider block or the " +
-			"WINDOWS_USERNAME environment variable to an administrator of the hosts."}
-	case cfg.Password == "" && !passwordPending && authSchemes[cfg.Auth].needsPassword:
-		// An empty password is what an unset variable gives (a CI secret
-		// not exported): every host would see a failed logon of username.
-		return &configError{path.Root("password"), fmt.Sprintf("No password is set for %s: set password in the "+
-			"provider block or the WINDOWS_PASSWORD environment variable. An empty password is refused before any "+
-			"host is contacted, so that no host counts a failed logon.", cfg.Username)}
-	case cfg.Auth == "basic" && !cfg.HTTPS && !cfg.AllowUnencrypted:
-		return &configError{path.Root("auth"), "Basic authentication over plain HTTP would send the password and " +
-			"every command in clear text, and Windows refuses it by default. Use https = true, or auth = \"ntlm\" " +
-			"(which encrypts messages over HTTP), or set allow_unencrypted = true if the host allows it."}
-	case strings.TrimSpace(cfg.CACert) != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(cfg.CACert)):
-		return &configError{path.Root("ca_cert"), "ca_cert holds no PEM certificate: give the text of the CA " +
-			"certificate, for example ca_cert = file(\"winrm-ca.pem\")."}
 	}
 	return nil
 }
 
-// unknownSettings returns the provider arguments not known yet during this
-// plan (they depend on a resource not created yet), by their names in the
-// provider block, in the order of the schema; nil when all are known.
-func unknownSettings(m providerModel) []string {
-	var names []string
-	for _, v := range []struct {
-		name string
-		v    interface{ IsUnknown() bool }
+// readInts reads the integer arguments into cfg. The schema bounds the
+// block's values; the variables get the same bounds here.
+func (r *settingsReader) readInts(m providerModel, cfg *transport.Config) *configError {
+	for _, n := range []struct {
+		v      types.Int64
+		field  string
+		lo, hi int64
+		dst    *int
 	}{
-		{"host", m.Host}, {"port", m.Port}, {"https", m.HTTPS}, {"insecure", m.Insecure}, {"ca_cert", m.CACert},
-		{"tls_server_name", m.TLSServerName}, {"username", m.Username}, {"password", m.Password}, {"auth", m.Auth},
-		{"allow_unencrypted", m.AllowUnencrypted}, {"timeout", m.Timeout}, {"max_retries", m.MaxRetries},
+		{m.Port, "Port", 1, 65535, &cfg.Port},
+		{m.MaxRetries, "MaxRetries", 0, 20, &cfg.MaxRetries},
 	} {
-		if v.v.IsUnknown() {
-			names = append(names, v.name)
+		if n.v.IsUnknown() {
+			r.pending[n.field] = true
+		}
+		if !n.v.IsNull() && !n.v.IsUnknown() {
+			*n.dst = int(n.v.ValueInt64())
+			continue
+		}
+		name := settings[n.field].env
+		s, ok := r.env(name)
+		if !ok || s == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < n.lo || v > n.hi {
+			return fail(n.field, "%s=%q is not a number between %d and %d", name, s, n.lo, n.hi)
+		}
+		*n.dst = int(v)
+	}
+	return nil
+}
+
+// check refuses, at plan time, settings that cannot work whatever the host:
+// the transport would refuse them only when a resource connects, and blame
+// the host. Without a default host, every resource names its own, so the
+// host is the transport's to check, then.
+func (r *settingsReader) check(cfg transport.Config, host string) *configError {
+	if host != "" {
+		name, port, _ := splitHostPort(host) // checked by readStrings
+		cfg.Host = name
+		if port != 0 {
+			cfg.Port = port
 		}
 	}
-	return names
+	for _, ce := range configErrors(cfg.Validate()) {
+		if (ce.Field == "Host" && host == "") || r.pending[ce.Field] {
+			continue
+		}
+		return settingError(ce, cfg, host)
+	}
+	return nil
+}
+
+// configErrors unpacks what transport.Config.Validate returns.
+func configErrors(err error) []*transport.ConfigError {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var out []*transport.ConfigError
+	for _, e := range errs {
+		var ce *transport.ConfigError
+		if !errors.As(e, &ce) {
+			ce = &transport.ConfigError{Err: e} // not expected: reported on no attribute
+		}
+		out = append(out, ce)
+	}
+	return out
+}
+
+// settingError reports the transport's refusal of a field against the
+// argument that sets it, in the provider's words.
+func settingError(ce *transport.ConfigError, cfg transport.Config, host string) *configError {
+	s, ok := settings[ce.Field]
+	if !ok {
+		return &configError{attr: path.Empty(), msg: fmt.Sprintf("The WinRM settings are refused: %s.", ce)}
+	}
+	e := &configError{attr: path.Root(s.attr)}
+	switch {
+	case ce.Field == "Host":
+		e.msg = fmt.Sprintf("host %q (from the configuration or WINDOWS_HOST) is invalid: %s", host, ce)
+	case ce.Field == "Username":
+		e.msg = "No username is set: set username in the provider block or the WINDOWS_USERNAME environment " +
+			"variable to an administrator of the hosts."
+	case ce.Field == "Password":
+		e.msg = fmt.Sprintf("No password is set for %s: set password in the provider block or the "+
+			"WINDOWS_PASSWORD environment variable. An empty password is refused before any host is contacted, "+
+			"so that no host counts a failed logon.", cfg.Username)
+	case ce.Field == "Auth" && errors.Is(ce, transport.ErrBasicOverHTTP):
+		e.msg = "Basic authentication over plain HTTP would send the password and every command in clear text, " +
+			"and Windows refuses it by default. Use https = true, or auth = \"ntlm\" (which encrypts messages over " +
+			"HTTP), or set allow_unencrypted = true if the host allows it."
+	case ce.Field == "Auth":
+		e.msg = fmt.Sprintf("auth %q (from the configuration or WINDOWS_AUTH) is not supported: use \"ntlm\" or \"basic\"", cfg.Auth)
+	case ce.Field == "CACert":
+		e.msg = "ca_cert holds no PEM certificate: give the text of the CA certificate, for example " +
+			"ca_cert = file(\"winrm-ca.pem\")."
+	default:
+		e.msg = fmt.Sprintf("%s (from the configuration or %s) is invalid: %s.", s.attr, s.env, ce)
+	}
+	return e
+}
+
+// unknownSettings returns the provider arguments not known yet during this
+// plan (they depend on a resource not created yet), by their names in the
+// provider block, in the order of providerModel, which is the schema's; nil
+// when all are known. It reads the block as the CLI sent it, so that every
+// argument is covered, a new one too.
+func unknownSettings(config tftypes.Value) ([]string, error) {
+	var attrs map[string]tftypes.Value
+	if err := config.As(&attrs); err != nil {
+		return nil, err
+	}
+	var names []string
+	for name, v := range attrs {
+		if !v.IsFullyKnown() {
+			names = append(names, name)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if c := modelOrder(a) - modelOrder(b); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return names, nil
+}
+
+// modelOrder returns the position of an argument in providerModel, or one
+// past the last for an argument it does not know.
+func modelOrder(attr string) int {
+	t := reflect.TypeFor[providerModel]()
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("tfsdk") == attr {
+			return i
+		}
+	}
+	return t.NumField()
 }

@@ -178,8 +178,8 @@ func TestConnectionSettings(t *testing.T) {
 			}},
 		{"max_retries 0 disables retries", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_MAX_RETRIES": "0"}, "",
 			func(t *testing.T, cfg transport.Config, _ string) {
-				if cfg.MaxRetries >= 0 {
-					t.Errorf("MaxRetries = %d, want negative (never)", cfg.MaxRetries)
+				if cfg.MaxRetries != 0 {
+					t.Errorf("MaxRetries = %d, want 0 (none)", cfg.MaxRetries)
 				}
 			}},
 		{"auth upper case", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "NTLM"}, "", nil},

@@ -53,9 +53,10 @@ func TestConnectionSettingsPassword(t *testing.T) {
 // not known yet, and the guard of the resource and the data source drops the
 // provider's host when they name their own.
 func TestUnknownSettings(t *testing.T) {
-	m := providerModel{Host: types.StringUnknown(), Password: types.StringUnknown(), Username: types.StringValue("a")}
-	got := unknownSettings(m)
-	if strings.Join(got, ",") != "host,password" {
+	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	got, err := unknownSettings(providerBlock(t, map[string]tftypes.Value{"host": unknown, "password": unknown,
+		"username": tftypes.NewValue(tftypes.String, "a")}))
+	if err != nil || strings.Join(got, ",") != "host,password" {
 		t.Fatalf("unknownSettings = %q, want host, password", got)
 	}
 	d := &providerData{unknown: got}
@@ -129,7 +130,7 @@ func TestHostForms(t *testing.T) {
 			if err != nil || name != tt.wantName || port != tt.wantPort {
 				t.Fatalf("splitHostPort(%q) = %q, %d, %v; want %q, %d", tt.host, name, port, err, tt.wantName, tt.wantPort)
 			}
-			if _, err := transport.New(transport.Config{Host: name, Port: port, Username: "a"}); err != nil {
+			if _, err := transport.New(transport.Config{Host: name, Port: port, Username: "a", Password: "p"}); err != nil {
 				t.Errorf("the transport refuses %q: %v", name, err)
 			}
 		})

@@ -6,15 +6,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Defaults applied by New to zero fields of Config.
+// Defaults of Config: DefaultConfig holds them, and New applies the port,
+// auth and timeout ones to zero fields.
 const (
 	DefaultTimeout    = 60 * time.Second
 	DefaultMaxRetries = 3
@@ -24,7 +23,8 @@ const (
 	AuthBasic         = "basic"
 )
 
-// Config describes how to reach one WinRM endpoint.
+// Config describes how to reach one WinRM endpoint. Start from DefaultConfig:
+// the zero MaxRetries means no retries.
 type Config struct {
 	Host string // host name, IPv4 or IPv6 literal (brackets optional)
 	Port int    // 0: 5985, or 5986 with HTTPS
@@ -45,21 +45,45 @@ type Config struct {
 	AllowUnencrypted bool
 
 	// Timeout bounds one Run (and the connection and handshake it needs).
-	// Default 60s.
+	// 0: DefaultTimeout.
 	Timeout time.Duration
 	// MaxRetries is how many times one request is retried after a transient
-	// failure. Default 3; a negative value disables retries.
+	// failure; 0 means none. DefaultConfig sets DefaultMaxRetries.
 	MaxRetries int
 
-	// FreshShellPerCommand opens a new shell for every command and deletes it
+	// freshShellPerCommand opens a new shell for every command and deletes it
 	// afterwards, as masterzen/winrm's RunWithContext does: five SOAP requests
 	// (Create, Command, Receive, Signal, Delete) per command instead of three.
-	// It exists only so that benchmarks can measure that naive baseline in the
-	// same run as the default, which keeps shells open and reuses them.
-	FreshShellPerCommand bool
+	// It exists only so that benchmarks can measure that naive baseline: the
+	// transport's own tests set it, and a provider built with the benchbaseline
+	// tag sets it on every Config (see UseFreshShellPerCommand).
+	freshShellPerCommand bool
 
 	// Log, when set, receives debug events. It is never given the password.
 	Log func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// DefaultConfig returns a Config with the defaults of the settings that are
+// not about the endpoint or the account: NTLM, DefaultTimeout and
+// DefaultMaxRetries.
+func DefaultConfig() Config {
+	return Config{Auth: AuthNTLM, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
+}
+
+// freshShellEverywhere makes every Config open a shell per command. Only
+// UseFreshShellPerCommand, which exists in benchbaseline builds alone, sets
+// it, before any Client is made.
+var freshShellEverywhere bool
+
+// port is the TCP port of the endpoint.
+func (c Config) port() int {
+	switch {
+	case c.Port != 0:
+		return c.Port
+	case c.HTTPS:
+		return DefaultHTTPSPort
+	}
+	return DefaultHTTPPort
 }
 
 // normalized is a validated Config with defaults applied.
@@ -73,62 +97,26 @@ type normalized struct {
 	user     string // NTLM user part of Username
 }
 
+// normalize validates cfg (see Config.Validate) and applies the defaults of
+// its zero fields.
 func normalize(cfg Config) (*normalized, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	n := &normalized{Config: cfg}
-	h := strings.TrimSpace(cfg.Host)
-	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
-		h = h[1 : len(h)-1]
-	}
-	if h == "" {
-		return nil, errors.New("host is empty")
-	}
-	if strings.ContainsAny(h, "/?#@ \t\r\n") || (strings.Contains(h, ":") && net.ParseIP(h) == nil) {
-		return nil, fmt.Errorf("host %q is not a host name or IP address (give the port separately)", cfg.Host)
-	}
+	n.freshShellPerCommand = cfg.freshShellPerCommand || freshShellEverywhere
+	h := hostName(cfg.Host)
 	n.host = h
-	if n.Port == 0 {
-		n.Port = DefaultHTTPPort
-		if n.HTTPS {
-			n.Port = DefaultHTTPSPort
-		}
-	}
-	if n.Port < 1 || n.Port > 65535 {
-		return nil, fmt.Errorf("port %d is out of range 1-65535", n.Port)
-	}
+	n.Port = cfg.port()
 	n.hostport = net.JoinHostPort(h, strconv.Itoa(n.Port))
 	scheme := "http"
 	if n.HTTPS {
 		scheme = "https"
 	}
 	n.url = scheme + "://" + n.hostport + "/wsman"
-
-	if n.Username == "" {
-		return nil, errors.New("username is empty")
-	}
-	switch strings.ToLower(n.Auth) {
-	case "", AuthNTLM:
-		n.Auth = AuthNTLM
-	case AuthBasic:
-		n.Auth = AuthBasic
-	default:
-		return nil, fmt.Errorf("auth %q is not supported (use %q or %q)", cfg.Auth, AuthNTLM, AuthBasic)
-	}
-	if n.Auth == AuthBasic && !n.HTTPS && !n.AllowUnencrypted {
-		return nil, fmt.Errorf("%w: basic authentication to %s over plain HTTP would send the password and every "+
-			"command in clear text; use https, or auth \"ntlm\" (which encrypts messages over HTTP), "+
-			"or set allow_unencrypted to permit it", ErrBasicOverHTTP, n.hostport)
-	}
+	n.Auth, _ = authScheme(cfg.Auth) // valid: checked by Validate
 	if n.Timeout == 0 {
 		n.Timeout = DefaultTimeout
-	}
-	if n.Timeout < 0 {
-		return nil, fmt.Errorf("timeout %s is negative", n.Timeout)
-	}
-	if n.MaxRetries == 0 {
-		n.MaxRetries = DefaultMaxRetries
-	}
-	if n.MaxRetries < 0 {
-		n.MaxRetries = 0
 	}
 
 	n.user, n.domain = n.Username, ""
@@ -152,9 +140,7 @@ func normalize(cfg Config) (*normalized, error) {
 			if err != nil || roots == nil {
 				roots = x509.NewCertPool()
 			}
-			if !roots.AppendCertsFromPEM([]byte(n.CACert)) {
-				return nil, errors.New("ca_cert holds no PEM certificate")
-			}
+			roots.AppendCertsFromPEM([]byte(n.CACert)) // it holds one: checked by Validate
 			tc.RootCAs = roots
 		}
 		n.tls = tc
@@ -170,7 +156,7 @@ func (n *normalized) key() string {
 	for _, s := range []string{
 		n.url, n.Username, n.Auth, strconv.FormatBool(n.AllowUnencrypted),
 		strconv.FormatBool(n.Insecure), n.CACert, n.TLSServerName, n.Password,
-		strconv.FormatBool(n.FreshShellPerCommand),
+		strconv.FormatBool(n.freshShellPerCommand),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})

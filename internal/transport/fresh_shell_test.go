@@ -7,7 +7,7 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
 )
 
-// FreshShellPerCommand is the benchmarks' baseline: every command opens its
+// freshShellPerCommand is the benchmarks' baseline: every command opens its
 // own shell and deletes it, five SOAP requests per command, nothing left open
 // on the host. The default reuses one shell: three requests per command after
 // the first.
@@ -28,7 +28,7 @@ func TestFreshShellPerCommand(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := startSim(t, winsim.Options{})
 			cfg := simConfig(t, h, AuthNTLM)
-			cfg.FreshShellPerCommand = tt.fresh
+			cfg.freshShellPerCommand = tt.fresh
 			c := simClient(t, cfg)
 			for i := range runs {
 				res, err := c.Run(context.Background(), "echo hi")
@@ -60,7 +60,7 @@ func TestFreshShellPerCommandPoolKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.FreshShellPerCommand = true
+	cfg.freshShellPerCommand = true
 	b, err := p.Client(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -227,7 +227,7 @@ func TestCredentialGateNotClosedByOtherFailures(t *testing.T) {
 			cfg := simConfig(t, good, AuthNTLM)
 			bad := cfg
 			f := tt.first(t)
-			bad.Host, bad.Port, bad.MaxRetries = f.Host, f.Port, -1
+			bad.Host, bad.Port, bad.MaxRetries = f.Host, f.Port, 0
 			c, err := p.Client(bad)
 			if err != nil {
 				t.Fatal(err)

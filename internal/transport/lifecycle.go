@@ -72,12 +72,12 @@ func (r *run) makeRoom(ctx context.Context, quotaErr error) {
 func (r *run) finish(ctx context.Context, sh *shell, cmdID string, healthy bool) {
 	if cmdID != "" {
 		// Done, output in hand: the command still has to be released.
-		if !r.c.n.FreshShellPerCommand && r.c.signalLater(ctx, r, sh, cmdID) {
+		if !r.c.n.freshShellPerCommand && r.c.signalLater(ctx, r, sh, cmdID) {
 			return
 		}
 		healthy = r.signal(ctx, sh.id, cmdID) == nil
 	}
-	if r.c.n.FreshShellPerCommand {
+	if r.c.n.freshShellPerCommand {
 		// The baseline never reuses a shell, and like masterzen/winrm's
 		// RunWithContext it sends Signal and Delete before returning.
 		healthy = false

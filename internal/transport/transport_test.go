@@ -139,19 +139,19 @@ func TestNewValidates(t *testing.T) {
 		wantErr  string
 		endpoint string
 	}{
-		{name: "defaults", cfg: Config{Host: "10.0.0.5", Username: "u"}, endpoint: "http://10.0.0.5:5985/wsman"},
-		{name: "https default port", cfg: Config{Host: "dc01.example.com", Username: "u", HTTPS: true}, endpoint: "https://dc01.example.com:5986/wsman"},
-		{name: "ipv6", cfg: Config{Host: "[fe80::1]", Port: 1234, Username: "u"}, endpoint: "http://[fe80::1]:1234/wsman"},
-		{name: "basic over http refused", cfg: Config{Host: "h", Username: "u", Auth: "basic"}, wantErr: "allow_unencrypted"},
-		{name: "basic over http allowed", cfg: Config{Host: "h", Username: "u", Auth: "basic", AllowUnencrypted: true}, endpoint: "http://h:5985/wsman"},
-		{name: "basic over https", cfg: Config{Host: "h", Username: "u", Auth: "BASIC", HTTPS: true}, endpoint: "https://h:5986/wsman"},
-		{name: "kerberos", cfg: Config{Host: "h", Username: "u", Auth: "kerberos"}, wantErr: "not supported"},
-		{name: "empty host", cfg: Config{Username: "u"}, wantErr: "host is empty"},
-		{name: "host with port", cfg: Config{Host: "h:5985", Username: "u"}, wantErr: "not a host name"},
-		{name: "url as host", cfg: Config{Host: "http://h/", Username: "u"}, wantErr: "not a host name"},
-		{name: "bad port", cfg: Config{Host: "h", Port: 70000, Username: "u"}, wantErr: "out of range"},
-		{name: "no user", cfg: Config{Host: "h"}, wantErr: "username"},
-		{name: "bad ca", cfg: Config{Host: "h", Username: "u", HTTPS: true, CACert: "not pem"}, wantErr: "ca_cert"},
+		{name: "defaults", cfg: Config{Host: "10.0.0.5", Username: "u", Password: "p"}, endpoint: "http://10.0.0.5:5985/wsman"},
+		{name: "https default port", cfg: Config{Host: "dc01.example.com", Username: "u", Password: "p", HTTPS: true}, endpoint: "https://dc01.example.com:5986/wsman"},
+		{name: "ipv6", cfg: Config{Host: "[fe80::1]", Port: 1234, Username: "u", Password: "p"}, endpoint: "http://[fe80::1]:1234/wsman"},
+		{name: "basic over http refused", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "basic"}, wantErr: "allow_unencrypted"},
+		{name: "basic over http allowed", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "basic", AllowUnencrypted: true}, endpoint: "http://h:5985/wsman"},
+		{name: "basic over https", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "BASIC", HTTPS: true}, endpoint: "https://h:5986/wsman"},
+		{name: "kerberos", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "kerberos"}, wantErr: "not supported"},
+		{name: "empty host", cfg: Config{Username: "u", Password: "p"}, wantErr: "host is empty"},
+		{name: "host with port", cfg: Config{Host: "h:5985", Username: "u", Password: "p"}, wantErr: "not a host name"},
+		{name: "url as host", cfg: Config{Host: "http://h/", Username: "u", Password: "p"}, wantErr: "not a host name"},
+		{name: "bad port", cfg: Config{Host: "h", Port: 70000, Username: "u", Password: "p"}, wantErr: "out of range"},
+		{name: "no user", cfg: Config{Host: "h", Password: "p"}, wantErr: "username"},
+		{name: "bad ca", cfg: Config{Host: "h", Username: "u", Password: "p", HTTPS: true, CACert: "not pem"}, wantErr: "ca_cert"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
-	_, err := New(Config{Host: "h", Username: "u", Auth: "basic"})
+	_, err := New(Config{Host: "h", Username: "u", Password: "p", Auth: "basic"})
 	if !errors.Is(err, ErrBasicOverHTTP) {
 		t.Errorf("errors.Is(err, ErrBasicOverHTTP) = false for %v", err)
 	}
@@ -286,7 +286,9 @@ func TestReceiveTimedOutPollsAgain(t *testing.T) {
 		}
 		return false
 	}
-	c := newTestClient(t, Config{MaxRetries: -1}.merge(f.config()))
+	cfg := f.config()
+	cfg.MaxRetries = 0
+	c := newTestClient(t, cfg)
 	res, err := c.Run(context.Background(), "echo hi")
 	if err != nil || res.Stdout != "hi\r\n" {
 		t.Fatalf("Run = %+v, %v", res, err)
@@ -294,14 +296,6 @@ func TestReceiveTimedOutPollsAgain(t *testing.T) {
 	if got := f.count("Receive"); got != 3 {
 		t.Errorf("Receive requests = %d, want 3", got)
 	}
-}
-
-// merge copies the non-zero retry setting of c onto base (test helper).
-func (c Config) merge(base Config) Config {
-	if c.MaxRetries != 0 {
-		base.MaxRetries = c.MaxRetries
-	}
-	return base
 }
 
 func TestTransientFailuresRetried(t *testing.T) {

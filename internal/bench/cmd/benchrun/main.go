@@ -2,12 +2,13 @@
 // starts simulated Windows hosts in this process, runs the real Terraform or
 // OpenTofu CLI against a built provider (through dev_overrides) over 1, 10 and
 // 100 hosts at several per-request latencies, for the provider's transport
-// and for the fresh-shell-per-command baseline, and writes docs/benchmarks.md.
+// and for the fresh-shell-per-command baseline (the same provider built with
+// -tags benchbaseline), and writes docs/benchmarks.md.
 // It prints one line per case.
 //
 // Usage:
 //
-//	benchrun -cli PATH -provider PATH [-out docs/benchmarks.md] [-hosts 1,10,100]
+//	benchrun -cli PATH -provider PATH -baseline-provider PATH [-out docs/benchmarks.md] [-hosts 1,10,100]
 //	         [-latencies 0,20ms] [-parallelism 10] [-refresh-samples 3] [-apply-samples 2]
 //	         [-gobench FILE] [-provider-version TEXT]
 //
@@ -54,12 +55,12 @@ func main() {
 }
 
 type options struct {
-	cli, provider, out, gobench, version string
-	hosts                                []int
-	latencies                            []time.Duration
-	parallelism                          int
-	refreshSamples, applySamples         int
-	keep, verbose                        bool
+	cli, provider, baseline, out, gobench, version string
+	hosts                                          []int
+	latencies                                      []time.Duration
+	parallelism                                    int
+	refreshSamples, applySamples                   int
+	keep, verbose                                  bool
 }
 
 func parseFlags() (options, error) {
@@ -67,6 +68,8 @@ func parseFlags() (options, error) {
 	var hosts, lats string
 	flag.StringVar(&o.cli, "cli", "", "Terraform or OpenTofu executable (required)")
 	flag.StringVar(&o.provider, "provider", "", "built terraform-provider-windows executable (required)")
+	flag.StringVar(&o.baseline, "baseline-provider", "",
+		"the same provider built with -tags benchbaseline, the fresh-shell-per-command baseline (required)")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write (\"\" for none)")
 	flag.StringVar(&hosts, "hosts", "1,10,100", "host counts, comma-separated")
 	flag.StringVar(&lats, "latencies", "0,20ms", "per-request latencies, comma-separated (0 is needed for the ideal bound)")
@@ -78,8 +81,8 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (CLI logs, states)")
 	flag.BoolVar(&o.verbose, "v", false, "print the counters of every CLI run")
 	flag.Parse()
-	if o.cli == "" || o.provider == "" {
-		return o, errors.New("-cli and -provider are required")
+	if o.cli == "" || o.provider == "" || o.baseline == "" {
+		return o, errors.New("-cli, -provider and -baseline-provider are required")
 	}
 	for _, f := range strings.Split(hosts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -107,13 +110,14 @@ func parseFlags() (options, error) {
 
 // env is the environment of every CLI run: a CLI configuration of its own
 // with dev_overrides to the wrapper, nothing from the user's WINDOWS_* or TF_*
-// settings.
+// settings. The wrapper runs providers[mode].
 type env struct {
-	base    []string
-	work    string
-	rssDir  string
-	cli     string
-	cliName string
+	base      []string
+	providers map[bench.Mode]string
+	work      string
+	rssDir    string
+	cli       string
+	cliName   string
 }
 
 func run() error {
@@ -121,7 +125,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []*string{&o.cli, &o.provider} {
+	for _, p := range []*string{&o.cli, &o.provider, &o.baseline} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return err
 		}
@@ -159,7 +163,8 @@ func run() error {
 `, bin)), 0o600); err != nil {
 		return err
 	}
-	e := &env{work: work, rssDir: rssDir, cli: o.cli}
+	e := &env{work: work, rssDir: rssDir, cli: o.cli,
+		providers: map[bench.Mode]string{bench.Reused: o.provider, bench.FreshShell: o.baseline}}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "WINDOWS_") || strings.HasPrefix(k, "BENCHRUN_") {
@@ -168,7 +173,7 @@ func run() error {
 		e.base = append(e.base, kv)
 	}
 	e.base = append(e.base, "TF_CLI_CONFIG_FILE="+tfrc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		wrapEnv+"="+o.provider, rssDirEnv+"="+rssDir)
+		rssDirEnv+"="+rssDir)
 
 	// G204: the CLI is the one the developer running the benchmark named.
 	cliVersion, err := exec.CommandContext(context.Background(), o.cli, "version").Output() //nolint:gosec // see above
@@ -371,10 +376,7 @@ func (e *env) timed(dir string, hosts []*winsim.Host, mode bench.Mode, args ...s
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.cli, args...) //nolint:gosec // G204: the developer's CLI with arguments built here
 	cmd.Dir = dir
-	cmd.Env = append([]string(nil), e.base...)
-	if mode == bench.FreshShell {
-		cmd.Env = append(cmd.Env, "WINDOWS_FRESH_SHELL_PER_COMMAND=1")
-	}
+	cmd.Env = append(append([]string(nil), e.base...), wrapEnv+"="+e.providers[mode])
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -491,7 +493,7 @@ func method(o options) string {
   (one Read, one command); *apply* is `+"`apply -refresh=false`"+` of a changed `+"`type`"+` (one Update:
   the read that picks the per-version plan, then the apply with its read-back). A default `+"`apply`"+` costs
   about one refresh plus one apply. %d refresh and %d apply samples per case; one create.
-- Baseline: the same provider with WINDOWS_FRESH_SHELL_PER_COMMAND=1, whose transport opens a shell, runs the
+- Baseline: the same provider built with `+"`-tags benchbaseline`"+`, whose transport opens a shell, runs the
   command and deletes the shell every time, as masterzen/winrm's RunWithContext does, but on the same
   authenticated NTLM connection. masterzen/winrm itself, with NTLM message encryption, also authenticates
   again for every message (see BenchmarkRunFreshShell below), so the real naive client is slower still.
