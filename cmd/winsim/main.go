@@ -25,6 +25,11 @@
 //	--seed N               seed of the fault choice
 //	--operation-timeout D  longest a Receive is held (default: what the client asks)
 //	--record               print "host N ran: <command line>" for every command a client runs
+//	--rebooted             start every host as after a boot: W32Time runs only where its start
+//	                       type says so (automatic; manual with the domain-join trigger on a
+//	                       member or controller), so a workgroup host from 2008 R2 on has it stopped
+//	--no-time-data         make every host's time sources unreachable: w32tm /resync fails
+//	                       with "no time data" until POST /hosts/N/timedata says "on"
 //	--control ADDR         serve a loopback admin API on ADDR (see below)
 //
 // For every host it prints one line with its endpoint and settings, e.g.
@@ -43,6 +48,10 @@
 //	                       include it).
 //	GET  /hosts/N/history  the command lines clients ran on host N over WinRM, one per line
 //	GET  /hosts/N/stats    host N's counters as JSON: HTTP requests by action, shells opened and open
+//	POST /hosts/N/reboot   restart host N: its shells end, W32Time runs afterwards only if its start
+//	                       type says so; the response is the service state (RUNNING, STOPPED or
+//	                       NOT_INSTALLED)
+//	POST /hosts/N/timedata body "on" or "off": make host N's time sources reachable or not
 //	GET  /hosts            the host lines printed at start
 package main
 
@@ -79,6 +88,7 @@ type config struct {
 	username, password, auth, caOut, control string
 	hosts                                    int
 	allowUnencrypted, https, record          bool
+	rebooted, noTimeData                     bool
 	latency, opTimeout                       time.Duration
 	faultRate                                float64
 	seed                                     int64
@@ -106,11 +116,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&c.seed, "seed", 0, "`seed` of the fault injection")
 	fs.DurationVar(&c.opTimeout, "operation-timeout", 0, "longest a Receive is held (`duration`; default: as the client asks)")
 	fs.BoolVar(&c.record, "record", false, `print "host N ran: <command line>" for every command run over WinRM`)
+	fs.BoolVar(&c.rebooted, "rebooted", false, "start every host as after a boot (W32Time running only if its start type says so)")
+	fs.BoolVar(&c.noTimeData, "no-time-data", false, "make every host's time sources unreachable (w32tm /resync finds no time data)")
 	fs.StringVar(&c.control, "control", "", "serve the loopback admin API on `address`")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: winsim [flags]\n\nServes simulated Windows hosts over WinRM on loopback until interrupted.\n\nFlags:")
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nAdmin API (--control): POST /hosts/N/exec (body: command line), GET /hosts/N/history, GET /hosts/N/stats, GET /hosts")
+		fmt.Fprintln(stderr, "\nAdmin API (--control): POST /hosts/N/exec (body: command line), GET /hosts/N/history, GET /hosts/N/stats,\n"+
+			"POST /hosts/N/reboot, POST /hosts/N/timedata (body: on or off), GET /hosts")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,7 +171,7 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		Profile: profile, Role: winhost.Role(c.role), Locale: winhost.Locale(c.locale), Hostname: c.hostname,
 		Username: c.username, Password: c.password, Auth: c.auth, AllowUnencrypted: c.allowUnencrypted,
 		HTTPS: c.https, CertFile: c.caOut, Latency: c.latency, FaultRate: c.faultRate, Seed: c.seed,
-		OperationTimeout: c.opTimeout,
+		OperationTimeout: c.opTimeout, AfterBoot: c.rebooted, NoTimeData: c.noTimeData,
 	}
 	if c.record {
 		opts.OnExec = func(h *winsim.Host, line string) {
@@ -271,6 +284,37 @@ func controlHandler(hosts []*winsim.Host, lines []string) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(h.Stats())
+	})
+	mux.HandleFunc("POST /hosts/{n}/reboot", func(w http.ResponseWriter, r *http.Request) {
+		h := lookup(w, r)
+		if h == nil {
+			return
+		}
+		h.Reboot()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, h.Machine().ServiceState())
+	})
+	mux.HandleFunc("POST /hosts/{n}/timedata", func(w http.ResponseWriter, r *http.Request) {
+		h := lookup(w, r)
+		if h == nil {
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64))
+		var on bool
+		switch strings.ToLower(strings.TrimSpace(string(body))) {
+		case "on":
+			on = true
+		case "off":
+		default:
+			err = errors.New("bad value")
+		}
+		if err != nil {
+			http.Error(w, `the body must be "on" or "off"`, http.StatusBadRequest)
+			return
+		}
+		h.SetTimeData(on)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, strings.ToLower(strings.TrimSpace(string(body))))
 	})
 	mux.HandleFunc("POST /hosts/{n}/exec", func(w http.ResponseWriter, r *http.Request) {
 		h := lookup(w, r)

@@ -35,6 +35,11 @@ type Options struct {
 	Role     winhost.Role    // standalone, member or dc
 	Locale   winhost.Locale  // en-US or ja-JP
 	Hostname string          // computer name; default chosen by winhost (StartN numbers them)
+	// AfterBoot starts the machine as a boot leaves it: W32Time runs only if its start type (and
+	// trigger) says so, as Host.Reboot. By default W32Time is running whatever its start type.
+	AfterBoot bool
+	// NoTimeData makes the machine's time sources unreachable from the start (Host.SetTimeData).
+	NoTimeData bool
 
 	// Username and Password are the built-in administrator's (defaults "Administrator" / "Passw0rd!").
 	Username, Password string
@@ -351,7 +356,8 @@ func (opts Options) withDefaults() (Options, error) {
 // accounts and NTLM server, and its fault-injection state (index seeds its random source apart
 // from the other hosts of the same Seed).
 func newHost(opts Options, index int) (*Host, error) {
-	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname})
+	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname,
+		AfterBoot: opts.AfterBoot, NoTimeData: opts.NoTimeData})
 	if err != nil {
 		return nil, err
 	}
@@ -513,6 +519,18 @@ func (h *Host) ExpireShells() {
 		h.deleteShellLocked(id, sh)
 	}
 }
+
+// Reboot restarts the machine behind the host as winhost.Machine.Reboot does (W32Time runs
+// afterwards only if its start type says so). Like a real restart it ends every shell: clients
+// holding one get the "shell not found" fault and must open a new one. The listener stays up.
+func (h *Host) Reboot() {
+	h.ExpireShells()
+	h.machine.Reboot()
+}
+
+// SetTimeData makes the machine's time sources reachable (true, the default) or unreachable, which
+// decides whether w32tm /resync finds time data (winhost.Machine.SetTimeData).
+func (h *Host) SetTimeData(available bool) { h.machine.SetTimeData(available) }
 
 // Close stops the host: open Receives end, running commands are cancelled, connections close.
 func (h *Host) Close() error {

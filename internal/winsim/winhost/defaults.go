@@ -18,13 +18,13 @@ func writeW32TimeDefaults(r *registry, p Profile, role Role) {
 	r.deleteKey(keyW32Time)
 	writeW32TimeService(r, p, role)
 	writeW32TimeParameters(r, p, role)
-	writeW32TimeConfig(r, role)
-	writeW32TimeProviders(r, role)
+	writeW32TimeConfig(r, p, role)
+	writeW32TimeProviders(r, p, role)
 }
 
-// writeW32TimeService writes the service key itself [inferred: usual SCM values].
+// writeW32TimeService writes the service key itself [inferred: usual SCM values] with the role's
+// startup type (see defaultStart).
 func writeW32TimeService(r *registry, p Profile, role Role) {
-	standalone := role == Standalone
 	svc := r.ensure(keyW32Time)
 	if p == P2003 {
 		svc.set("DisplayName", sz("Windows Time"))
@@ -37,12 +37,13 @@ func writeW32TimeService(r *registry, p Profile, role Role) {
 	}
 	svc.set("Description", sz("Maintains date and time synchronization on all clients and servers in the network."))
 	svc.set("ErrorControl", dword(1))
-	start := uint32(2) // automatic in a domain
-	if standalone && p != P2003 {
-		start = 3 // manual (trigger start) on standalone servers
-	}
+	start, triggered := defaultStart(p, role)
 	svc.set("Start", dword(start))
 	svc.set("Type", dword(0x20)) // SERVICE_WIN32_SHARE_PROCESS
+	// DelayedAutostart is absent on a fresh host: sc config start= delayed-auto creates it.
+	if triggered {
+		writeTriggers(r, []trigger{{action: triggerStart, join: true}, {action: triggerStop, join: false}})
+	}
 }
 
 // writeW32TimeParameters writes Parameters [seen: Type, NtpServer; ServiceDll family inferred].
@@ -67,8 +68,9 @@ func writeW32TimeParameters(r *registry, p Profile, role Role) {
 }
 
 // writeW32TimeConfig writes Config [seen: AnnounceFlags, Min/MaxPollInterval, phase corrections,
-// EventLogFlags; the rest inferred].
-func writeW32TimeConfig(r *registry, role Role) {
+// EventLogFlags; the rest inferred]. UtilizeSslTimeData (Secure Time Seeding, 2016 and later) is 1
+// [inferred].
+func writeW32TimeConfig(r *registry, p Profile, role Role) {
 	dc := role == DomainController
 	cfg := r.ensure(keyW32Time + `\Config`)
 	cfg.set("EventLogFlags", dword(2))
@@ -99,11 +101,16 @@ func writeW32TimeConfig(r *registry, role Role) {
 	cfg.set("HoldPeriod", dword(5))
 	cfg.set("PhaseCorrectRate", dword(1))
 	cfg.set("UpdateInterval", dword(100))
+	if p.atLeast(P2016) {
+		cfg.set("UtilizeSslTimeData", dword(1))
+	}
 }
 
 // writeW32TimeProviders writes TimeProviders [seen: Enabled, SpecialPollInterval, CrossSiteSyncFlags,
-// ResolvePeerBackoff*, EventLogFlags].
-func writeW32TimeProviders(r *registry, role Role) {
+// ResolvePeerBackoff*, EventLogFlags; VMICTimeProvider's values seen in /query /configuration of
+// Hyper-V guests]. VMICTimeProvider (Hyper-V time) is there from 2008 R2 on, as on a Hyper-V guest
+// with the integration services [inferred: the simulated hosts are such guests].
+func writeW32TimeProviders(r *registry, p Profile, role Role) {
 	dc, standalone := role == DomainController, role == Standalone
 	cl := r.ensure(keyW32Time + `\TimeProviders\NtpClient`)
 	cl.set("DllName", expandSz(`%systemroot%\system32\w32time.dll`))
@@ -131,6 +138,13 @@ func writeW32TimeProviders(r *registry, role Role) {
 	}
 	sv.set("InputProvider", dword(0))
 	sv.set("AllowNonstandardModeCombinations", dword(1))
+
+	if p.atLeast(P2008R2) {
+		vm := r.ensure(keyW32Time + `\TimeProviders\VMICTimeProvider`)
+		vm.set("DllName", expandSz(`%SystemRoot%\System32\vmictimeprovider.dll`))
+		vm.set("Enabled", dword(1))
+		vm.set("InputProvider", dword(1))
+	}
 }
 
 // writeMachineDefaults writes the non-W32Time keys a fresh host holds.

@@ -6,7 +6,8 @@
 // Machine.Exec runs one command line as the WinRM cmd shell does and returns stdout, stderr (encoded in
 // the console code page) and the exit code. Every command line is recorded (History). Tests change the
 // host behind the provider's back through GetValue/SetString/SetDWord/DeleteValue/DeleteKey,
-// SetServiceRunning, SetElevated and SetHang.
+// SetServiceRunning, SetElevated, SetHang, SetTimeData (time sources reachable or not) and Reboot
+// (W32Time running afterwards only if its start type says so; Config.AfterBoot starts a host so).
 //
 // # Fidelity
 //
@@ -22,6 +23,13 @@
 //   - net start/stop success messages, sc query STATE lines, the "is not recognized" message and 9009,
 //     `echo out && echo err>&2 && exit 1` (trailing spaces kept, exit 1; pypsrp recording).
 //   - Group Policy values override local ones; ja-JP w32tm success text and the 階層:/ソース: labels.
+//   - Startup: from 2008 R2 on a workgroup W32Time is manual with the domain-join trigger start, stopped
+//     after a boot (KB 2385818); sc qc's layout ("[SC] GetServiceConfig SUCCESS" and two-space padding
+//     on 2003, "[SC] QueryServiceConfig SUCCESS" and "AUTO_START  (DELAYED)" later); "[SC]
+//     ChangeServiceConfig SUCCESS", "[SC] ChangeServiceConfig2 SUCCESS"; sc qtriggerinfo w32time and
+//     the two trigger GUIDs (the sc.exe documentation); net start of a disabled service (error 1058's
+//     text); the VMICTimeProvider block of /query /configuration on Hyper-V guests, and
+//     UtilizeSslTimeData not listed there.
 //
 // Inferred (kept in inferred.go, or commented where they live, so they can be corrected):
 //   - the message and exit code for /syncfromflags:ALL and NO on 2003 (E_INVALIDARG, 0x80070057);
@@ -36,9 +44,19 @@
 //     ignored by 2003 (CP932 on ja-JP, CP437 on en-US);
 //   - registry values beyond windows-time.md section 5 (ServiceDll family, Config extras, the service
 //     key), the time zone table and default zone (UTC, Tokyo on ja-JP), the simulated DC name;
-//   - status/peers numbers, /resync without a source exiting 0, /register keeping a running service
-//     running, /unregister succeeding while running, /config writing the registry before /update fails;
+//   - status/peers numbers, /register keeping a running service running, /unregister succeeding while
+//     running, /config writing the registry before /update fails;
 //   - w32tm reads configuration live from the registry (a real service rereads only on /update or start);
+//   - startup: automatic W32Time on domain members and controllers (no trigger) and on 2003 and 2008 in
+//     every role; the TriggerInfo subkey layout (Type, Action, Guid); sc config writing DelayedAutostart
+//     (1 for delayed-auto, 0 for auto, untouched otherwise); sc usage texts and their exit code 1639;
+//     start= boot|system refused with 87; only the domain join triggers emulated; the qtriggerinfo line
+//     of a service without triggers; a reboot ending the WinRM shells;
+//   - time data: a simulated DC is a replica synchronising from DC01; NtpClient Enabled=0 or unreachable
+//     sources mean none; /resync without time data exits 0x800705B4, /resync /nowait always succeeds;
+//     VMICTimeProvider present from 2008 R2 on (the hosts are Hyper-V guests); UtilizeSslTimeData 1 on 2016
+//     and later;
+//   - reg add: REG_DWORD/REG_QWORD data decimal (leading zeros too) or 0x hex, anything else a syntax error;
 //   - cmd.exe: exit 255 on a syntax error, a missing ")" closing at the end of the line, the precedence
 //     & < || < && < |, cmd /c stripping the first and last quote.
 //

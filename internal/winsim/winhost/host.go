@@ -15,6 +15,11 @@ type Config struct {
 	Role     Role
 	Locale   Locale
 	Hostname string
+	// AfterBoot starts the host as a boot leaves it: W32Time runs only if its start type says so
+	// (see Reboot). By default it is running, whatever its start type.
+	AfterBoot bool
+	// NoTimeData makes every time source unreachable from the start (see SetTimeData).
+	NoTimeData bool
 }
 
 // Result is what one command line produced: output bytes in the console code page, and the exit code.
@@ -46,6 +51,8 @@ type Machine struct {
 	files    map[string][]byte // files written by "> name", by upper-case name
 	synced   bool              // the time service has synchronised from its source
 	lastSync time.Time
+	// unreachable makes every time source unreachable: the service gets no time data.
+	unreachable bool
 }
 
 // New returns a host with a fresh registry for its profile and role, W32Time installed and running, and
@@ -84,16 +91,21 @@ func New(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("winhost: invalid hostname %q", cfg.Hostname)
 	}
 	h := &Machine{
-		cfg:      cfg,
-		pi:       profiles[cfg.Profile],
-		reg:      newRegistry(),
-		svc:      svcRunning,
-		elevated: true,
-		files:    map[string][]byte{},
+		cfg:         cfg,
+		pi:          profiles[cfg.Profile],
+		reg:         newRegistry(),
+		svc:         svcRunning,
+		elevated:    true,
+		files:       map[string][]byte{},
+		unreachable: cfg.NoTimeData,
 	}
 	writeMachineDefaults(h.reg, h.pi, cfg)
 	writeW32TimeDefaults(h.reg, cfg.Profile, cfg.Role)
-	h.serviceStarted()
+	if cfg.AfterBoot {
+		h.boot()
+	} else {
+		h.serviceStarted()
+	}
 	return h, nil
 }
 
@@ -226,6 +238,34 @@ func (h *Machine) SetServiceRunning(running bool) {
 	h.synced = false
 }
 
+// Reboot restarts the machine. W32Time is running afterwards when its start type is automatic
+// (delayed or not), or manual with the domain-join start trigger on a domain member or controller;
+// otherwise (manual in a workgroup, disabled) it is stopped. A service that is not installed stays so.
+// The service has not synchronised yet unless it started and has time data. The registry, the
+// files and the history are kept.
+func (h *Machine) Reboot() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.boot()
+}
+
+// SetTimeData makes the host's time sources reachable (true, the default) or not. Without time
+// data the service does not synchronise and "w32tm /resync" fails; a service already synchronised
+// stays so.
+func (h *Machine) SetTimeData(available bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unreachable = !available
+}
+
+// TimeData reports whether the service would get time data now: its sources are reachable
+// (SetTimeData), the NtpClient provider is enabled and the configuration names a source.
+func (h *Machine) TimeData() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.timeDataAvailable()
+}
+
 // SetElevated chooses whether commands run as an administrator. When false, writes (reg add/delete under
 // HKLM, w32tm /config, /register, /unregister, /resync, net start/stop, tzutil /s) fail with Access is denied.
 func (h *Machine) SetElevated(admin bool) {
@@ -241,14 +281,27 @@ func (h *Machine) SetHang(substr string) {
 	h.hang = substr
 }
 
-// serviceStarted models a starting time service: it synchronises at once unless it has no source.
+// serviceStarted models a starting time service: it synchronises at once when it has time data.
 // Callers hold h.mu.
 func (h *Machine) serviceStarted() {
-	t, _ := h.effective(`Parameters`, "Type")
-	h.synced = !strings.EqualFold(t.Str, "NoSync")
+	h.synced = h.timeDataAvailable()
 	if h.synced {
 		h.lastSync = time.Now()
 	}
+}
+
+// timeDataAvailable reports whether the service gets time data: its sources are reachable, the
+// effective NtpClient Enabled is not 0 and the effective configuration names a source (see
+// timeSource). Callers hold h.mu.
+func (h *Machine) timeDataAvailable() bool {
+	if h.unreachable {
+		return false
+	}
+	if en, _ := h.effective(`TimeProviders\NtpClient`, "Enabled"); en.Type == "REG_DWORD" && en.Num == 0 {
+		return false
+	}
+	_, ok := h.timeSource()
+	return ok
 }
 
 // effective returns a W32Time value as the service sees it: the Group Policy value when one is set,

@@ -15,6 +15,9 @@ const (
 	exitReg = 1
 	// exitNet is net.exe's failure code [seen: 2].
 	exitNet = 2
+	// exitSCUsage is sc.exe's exit code after printing a command's usage (ERROR_INVALID_COMMAND_LINE)
+	// [inferred].
+	exitSCUsage = 1639
 	// exitLineTooLong is cmd.exe's exit code when it refuses a line over maxLine characters [inferred:
 	// the limit and the message are documented, the code is not].
 	exitLineTooLong = 1
@@ -27,7 +30,21 @@ const (
 	hrInvalidParameter uint32 = 0x80070057
 	hrServiceNotExist  uint32 = 0x80070424
 	hrServiceNotActive uint32 = 0x80070426
+	// hrNoTimeData is what "w32tm /resync" exits with when the service had no time data to resync
+	// from [inferred: HRESULT_FROM_WIN32(ERROR_TIMEOUT)].
+	hrNoTimeData uint32 = 0x800705B4
 )
+
+// defaultStart is W32Time's start type on a fresh host, and whether it has the domain-join trigger
+// start. From 2008 R2 on a workgroup server has a manual, trigger-started W32Time [seen: KB 2385818;
+// the triggers seen in the sc.exe documentation] and a domain member or controller an automatic one
+// [inferred: no trigger there]. 2003 and 2008 start it automatically in every role [inferred].
+func defaultStart(p Profile, role Role) (start uint32, trigger bool) {
+	if role == Standalone && p.atLeast(P2008R2) {
+		return startDemand, true
+	}
+	return startAuto, false
+}
 
 // w32tmExitCode is the process exit code of a failing w32tm [inferred]: w32tm returns its HRESULT from
 // main, so the code is the HRESULT read as an unsigned 32-bit number (0x80070426 = 2147943462).
@@ -74,6 +91,8 @@ const (
 	mNetInvalidName
 	mNetHelp
 	mNetSysErr5
+	mNetSysErr1058
+	mNetDisabled
 	mNetAccessDenied
 	mNetStartedList
 	mRegOK
@@ -146,48 +165,52 @@ var messages = map[msg][2]string{
 	mNetHelp:             {"More help is available by typing NET HELPMSG %d.", "NET HELPMSG %d と入力すると、より詳しい説明が得られます。"},
 	mNetSysErr5:          {"System error 5 has occurred.", "システム エラー 5 が発生しました。"},
 	mNetAccessDenied:     {"Access is denied.", "アクセスが拒否されました。"},
-	mNetStartedList:      {"These Windows services are started:", "次の Windows サービスは開始されています:"},
-	mRegOK:               {"The operation completed successfully.", "この操作を正しく終了しました。"},
-	mRegNotFound:         {"ERROR: The system was unable to find the specified registry key or value.", "エラー: 指定されたレジストリ キーまたは値が見つかりませんでした。"},
-	mRegAccessDenied:     {"ERROR: Access is denied.", "エラー: アクセスが拒否されました。"},
-	mRegInvalidSyntax:    {"ERROR: Invalid syntax.\r\nType \"REG %s /?\" for usage.", "エラー: 無効な構文です。\r\n使用法については、\"REG %s /?\" と入力してください。"},
-	mRegInvalidKey:       {"ERROR: Invalid key name.\r\nType \"REG %s /?\" for usage.", "エラー: 無効なキー名です。\r\n使用法については、\"REG %s /?\" と入力してください。"},
-	mRegCanceled:         {"The operation was canceled by the user.", "操作はユーザーによって取り消されました。"},
-	mRegOverwrite:        {"Value %s exists, overwrite(Yes/No)? ", "値 %s は存在します。上書きしますか (Yes/No)? "},
-	mRegDeleteValue:      {"Delete the registry value %s (Yes/No)? ", "レジストリ値 %s を削除しますか (Yes/No)? "},
-	mRegDeleteKey:        {"Permanently delete the registry key %s (Yes/No)? ", "レジストリ キー %s を完全に削除しますか (Yes/No)? "},
-	mNotRecognized1:      {"'%s' is not recognized as an internal or external command,", "'%s' は、内部コマンドまたは外部コマンド、"}, // [seen both]
-	mNotRecognized2:      {"operable program or batch file.", "操作可能なプログラムまたはバッチ ファイルとして認識されていません。"},                 // [seen both]
-	mEchoOn:              {"ECHO is on.", "ECHO は <ON> です。"},
-	mSyntaxIncorrect:     {"The syntax of the command is incorrect.", "コマンドの構文が誤っています。"},
-	mUnexpected:          {"%s was unexpected at this time.", "このときは、%s は予期されていませんでした。"},
-	mSCNotExist:          {"The specified service does not exist as an installed service.", "指定されたサービスはインストールされたサービスとして存在しません。"},
-	mTzInvalid:           {"Invalid time zone identifier.", "タイム ゾーン識別子が無効です。"},
-	mLocal:               {"(Local)", "(ローカル)"},  // en [seen]
-	mPolicy:              {"(Policy)", "(ポリシー)"}, // en [seen]
-	mConfiguration:       {"[Configuration]", "[構成]"},
-	mTimeProviders:       {"[TimeProviders]", "[タイム プロバイダー]"},
-	mLeap:                {"Leap Indicator: 0(no warning)", "うるう秒インジケーター: 0(警告なし)"},
-	mLeapUnsync:          {"Leap Indicator: 3(not synchronized)", "うるう秒インジケーター: 3(同期されていません)"},
-	mStratumSynced:       {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"}, // labels [seen: 階層:]
-	mStratumNone:         {"Stratum: 0 (unspecified)", "階層: 0 (未指定)"},
-	mPrecision:           {"Precision: -23 (119.209ns per tick)", "精度: -23 (刻みごとに 119.209ns)"},
-	mRootDelay:           {"Root Delay: %s", "ルート遅延: %s"},
-	mRootDispersion:      {"Root Dispersion: %s", "ルート分散: %s"},
-	mReferenceID:         {"ReferenceId: %s", "参照 ID: %s"},
-	mLastSync:            {"Last Successful Sync Time: %s", "最終正常同期時刻: %s"},
-	mUnspecified:         {"unspecified", "未指定"},
-	mSource:              {"Source: %s", "ソース: %s"}, // [seen: ソース:]
-	mPollInterval:        {"Poll Interval: %d (%ds)", "ポーリング間隔: %d (%ds)"},
-	mLocalCMOS:           {"Local CMOS Clock", "Local CMOS Clock"},
-	mPeersCount:          {"#Peers: %d", "#ピア: %d"},
-	mPeer:                {"Peer: %s", "ピア: %s"},
-	mState:               {"State: %s", "状態: %s"},
-	mStateActive:         {"Active", "アクティブ"},
-	mTimeRemaining:       {"Time Remaining: %s", "残り時間: %s"},
-	mMode:                {"Mode: 3 (Client)", "モード: 3 (クライアント)"},
-	mPeerPoll:            {"PeerPoll Interval: %d (%ds)", "ピア ポーリング間隔: %d (%ds)"},
-	mHostPoll:            {"HostPoll Interval: %d (%ds)", "ホスト ポーリング間隔: %d (%ds)"},
-	mPeerStratum:         {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
-	mLineTooLong:         {"The command line is too long.", "コマンド ラインが長すぎます。"}, // en [documented]
+	mNetSysErr1058:       {"System error 1058 has occurred.", "システム エラー 1058 が発生しました。"}, // net.exe's frame, as for error 5
+	// en [seen: the Win32 text of ERROR_SERVICE_DISABLED]
+	mNetDisabled: {"The service cannot be started, either because it is disabled or because it has no enabled devices associated with it.",
+		"サービスを開始できません。サービスが無効であるか、サービスに関連付けられた有効なデバイスがないことが原因です。"},
+	mNetStartedList:   {"These Windows services are started:", "次の Windows サービスは開始されています:"},
+	mRegOK:            {"The operation completed successfully.", "この操作を正しく終了しました。"},
+	mRegNotFound:      {"ERROR: The system was unable to find the specified registry key or value.", "エラー: 指定されたレジストリ キーまたは値が見つかりませんでした。"},
+	mRegAccessDenied:  {"ERROR: Access is denied.", "エラー: アクセスが拒否されました。"},
+	mRegInvalidSyntax: {"ERROR: Invalid syntax.\r\nType \"REG %s /?\" for usage.", "エラー: 無効な構文です。\r\n使用法については、\"REG %s /?\" と入力してください。"},
+	mRegInvalidKey:    {"ERROR: Invalid key name.\r\nType \"REG %s /?\" for usage.", "エラー: 無効なキー名です。\r\n使用法については、\"REG %s /?\" と入力してください。"},
+	mRegCanceled:      {"The operation was canceled by the user.", "操作はユーザーによって取り消されました。"},
+	mRegOverwrite:     {"Value %s exists, overwrite(Yes/No)? ", "値 %s は存在します。上書きしますか (Yes/No)? "},
+	mRegDeleteValue:   {"Delete the registry value %s (Yes/No)? ", "レジストリ値 %s を削除しますか (Yes/No)? "},
+	mRegDeleteKey:     {"Permanently delete the registry key %s (Yes/No)? ", "レジストリ キー %s を完全に削除しますか (Yes/No)? "},
+	mNotRecognized1:   {"'%s' is not recognized as an internal or external command,", "'%s' は、内部コマンドまたは外部コマンド、"}, // [seen both]
+	mNotRecognized2:   {"operable program or batch file.", "操作可能なプログラムまたはバッチ ファイルとして認識されていません。"},                 // [seen both]
+	mEchoOn:           {"ECHO is on.", "ECHO は <ON> です。"},
+	mSyntaxIncorrect:  {"The syntax of the command is incorrect.", "コマンドの構文が誤っています。"},
+	mUnexpected:       {"%s was unexpected at this time.", "このときは、%s は予期されていませんでした。"},
+	mSCNotExist:       {"The specified service does not exist as an installed service.", "指定されたサービスはインストールされたサービスとして存在しません。"},
+	mTzInvalid:        {"Invalid time zone identifier.", "タイム ゾーン識別子が無効です。"},
+	mLocal:            {"(Local)", "(ローカル)"},  // en [seen]
+	mPolicy:           {"(Policy)", "(ポリシー)"}, // en [seen]
+	mConfiguration:    {"[Configuration]", "[構成]"},
+	mTimeProviders:    {"[TimeProviders]", "[タイム プロバイダー]"},
+	mLeap:             {"Leap Indicator: 0(no warning)", "うるう秒インジケーター: 0(警告なし)"},
+	mLeapUnsync:       {"Leap Indicator: 3(not synchronized)", "うるう秒インジケーター: 3(同期されていません)"},
+	mStratumSynced:    {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"}, // labels [seen: 階層:]
+	mStratumNone:      {"Stratum: 0 (unspecified)", "階層: 0 (未指定)"},
+	mPrecision:        {"Precision: -23 (119.209ns per tick)", "精度: -23 (刻みごとに 119.209ns)"},
+	mRootDelay:        {"Root Delay: %s", "ルート遅延: %s"},
+	mRootDispersion:   {"Root Dispersion: %s", "ルート分散: %s"},
+	mReferenceID:      {"ReferenceId: %s", "参照 ID: %s"},
+	mLastSync:         {"Last Successful Sync Time: %s", "最終正常同期時刻: %s"},
+	mUnspecified:      {"unspecified", "未指定"},
+	mSource:           {"Source: %s", "ソース: %s"}, // [seen: ソース:]
+	mPollInterval:     {"Poll Interval: %d (%ds)", "ポーリング間隔: %d (%ds)"},
+	mLocalCMOS:        {"Local CMOS Clock", "Local CMOS Clock"},
+	mPeersCount:       {"#Peers: %d", "#ピア: %d"},
+	mPeer:             {"Peer: %s", "ピア: %s"},
+	mState:            {"State: %s", "状態: %s"},
+	mStateActive:      {"Active", "アクティブ"},
+	mTimeRemaining:    {"Time Remaining: %s", "残り時間: %s"},
+	mMode:             {"Mode: 3 (Client)", "モード: 3 (クライアント)"},
+	mPeerPoll:         {"PeerPoll Interval: %d (%ds)", "ピア ポーリング間隔: %d (%ds)"},
+	mHostPoll:         {"HostPoll Interval: %d (%ds)", "ホスト ポーリング間隔: %d (%ds)"},
+	mPeerStratum:      {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
+	mLineTooLong:      {"The command line is too long.", "コマンド ラインが長すぎます。"}, // en [documented]
 }

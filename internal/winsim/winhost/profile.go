@@ -2,6 +2,7 @@ package winhost
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +36,11 @@ func ParseProfile(s string) (Profile, error) {
 		}
 	}
 	return "", fmt.Errorf("winhost: unknown profile %q (want one of 2003, 2008, 2008r2, 2012, 2012r2, 2016, 2019, 2022, 2025)", s)
+}
+
+// atLeast reports whether p is release q or a later one.
+func (p Profile) atLeast(q Profile) bool {
+	return slices.Index(Profiles(), p) >= slices.Index(Profiles(), q)
 }
 
 // Role is the machine's domain role, which decides the W32Time defaults.

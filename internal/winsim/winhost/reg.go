@@ -279,20 +279,14 @@ func regAddValue(o regOpts) (Value, bool) {
 	case "REG_SZ", "REG_EXPAND_SZ":
 		return Value{Type: typ, Str: data}, true
 	case "REG_DWORD", "REG_DWORD_LITTLE_ENDIAN":
-		n, err := strconv.ParseUint(data, 0, 32)
-		if data == "" {
-			n, err = 0, nil
-		}
-		if err != nil {
+		n, ok := parseRegNumber(data, 32)
+		if !ok {
 			return Value{}, false
 		}
 		return dword(uint32(n)), true
 	case "REG_QWORD":
-		n, err := strconv.ParseUint(data, 0, 64)
-		if data == "" {
-			n, err = 0, nil
-		}
-		if err != nil {
+		n, ok := parseRegNumber(data, 64)
+		if !ok {
 			return Value{}, false
 		}
 		return Value{Type: typ, Num: n}, true
@@ -373,4 +367,24 @@ func (x *proc) regDelete(o regOpts) int {
 	}
 	x.outln(x.t(mRegOK))
 	return 0
+}
+
+// parseRegNumber reads the /d of a REG_DWORD or REG_QWORD: decimal, or hexadecimal after 0x; empty
+// is 0. Anything else (a sign, spaces, Go's 0b, 0o and _ forms) or a number too big for bits is
+// refused [inferred: decimal with leading zeros stays decimal].
+func parseRegNumber(data string, bits int) (uint64, bool) {
+	if data == "" {
+		return 0, true
+	}
+	digits, base := data, 10
+	if len(data) > 2 && (data[:2] == "0x" || data[:2] == "0X") {
+		digits, base = data[2:], 16
+	}
+	for _, c := range digits {
+		if !('0' <= c && c <= '9' || base == 16 && ('a' <= c && c <= 'f' || 'A' <= c && c <= 'F')) {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(digits, base, bits)
+	return n, err == nil
 }

@@ -55,6 +55,11 @@ func progNet(x *proc) int {
 		if x.h.svc == svcRunning {
 			return helpErr(mNetAlreadyStarted, 2182)
 		}
+		if start, _ := x.h.startConfig(); start == startDisabled {
+			// The text of error 1058 is seen; the layout is inferred from error 5's.
+			x.errln(x.t(mNetSysErr1058), "", x.t(mNetDisabled), "")
+			return exitNet
+		}
 		x.h.svc = svcRunning
 		x.h.serviceStarted()
 		x.outln(x.t(mNetStarting, display), x.t(mNetStarted, display), "")
@@ -69,17 +74,37 @@ func progNet(x *proc) int {
 	return 0
 }
 
-// progSC emulates "sc query NAME". Like sc.exe it prints errors on standard output.
+// progSC emulates sc.exe's query, queryex, qc and config, and from 2008 R2 on triggerinfo and
+// qtriggerinfo, for W32Time. Like sc.exe it prints errors on standard output.
 func progSC(x *proc) int {
 	a := x.args
 	if len(a) > 0 && strings.HasPrefix(a[0], `\\`) {
 		a = a[1:] // a server name: always this host
 	}
-	if len(a) == 0 || (!strings.EqualFold(a[0], "query") && !strings.EqualFold(a[0], "queryex")) {
-		x.outln("DESCRIPTION:", "        SC is a command line program used for communicating with the",
-			"        Service Control Manager and services.", "USAGE:", "        sc <server> [command] [service name] <option1> <option2>...", "")
-		return 1639 // ERROR_INVALID_COMMAND_LINE [inferred]
+	cmd := ""
+	if len(a) > 0 {
+		cmd = strings.ToLower(a[0])
 	}
+	triggers := x.h.cfg.Profile.atLeast(P2008R2)
+	switch {
+	case cmd == "query" || cmd == "queryex":
+		return x.scQuery(a)
+	case cmd == "qc":
+		return x.scQC(a[1:])
+	case cmd == "config":
+		return x.scConfig(a[1:])
+	case cmd == "triggerinfo" && triggers:
+		return x.scTriggerInfo(a[1:])
+	case cmd == "qtriggerinfo" && triggers:
+		return x.scQTriggerInfo(a[1:])
+	}
+	x.outln("DESCRIPTION:", "        SC is a command line program used for communicating with the",
+		"        Service Control Manager and services.", "USAGE:", "        sc <server> [command] [service name] <option1> <option2>...", "")
+	return exitSCUsage
+}
+
+// scQuery emulates "sc query NAME" and "sc queryex NAME".
+func (x *proc) scQuery(a []string) int {
 	ex := strings.EqualFold(a[0], "queryex")
 	name := "w32time"
 	if len(a) > 1 {

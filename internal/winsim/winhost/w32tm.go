@@ -247,7 +247,8 @@ func (h *Machine) peerList() []string {
 }
 
 // timeSource returns where the service takes time from, following the effective Type and the role;
-// ok is false when it has no source and runs on the local clock.
+// ok is false when it has no source and runs on the local clock. A simulated domain controller is a
+// replica that takes the domain hierarchy's time from DC01 [inferred], as a member does.
 func (h *Machine) timeSource() (string, bool) {
 	t, _ := h.effective("Parameters", "Type")
 	dcName := simDCPrefix + "." + simDomain
@@ -258,11 +259,11 @@ func (h *Machine) timeSource() (string, bool) {
 			return peers[0], true
 		}
 	case "NT5DS":
-		if h.cfg.Role == Member {
+		if h.cfg.Role != Standalone {
 			return dcName, true
 		}
 	case "ALLSYNC":
-		if h.cfg.Role == Member {
+		if h.cfg.Role != Standalone {
 			return dcName, true
 		}
 		if len(peers) > 0 {
@@ -317,7 +318,7 @@ func (x *proc) w32Query(args []string) int {
 		var peers []string
 		if synced {
 			t, _ := x.h.effective("Parameters", "Type")
-			if x.h.cfg.Role == Member && !strings.EqualFold(t.Str, "NTP") {
+			if x.h.cfg.Role != Standalone && !strings.EqualFold(t.Str, "NTP") {
 				peers = []string{src}
 			} else {
 				peers = x.h.peerList()
@@ -409,6 +410,13 @@ func (x *proc) w32Configuration() {
 	line(sv, "Enabled")
 	line(sv, "InputProvider")
 	line(sv, "AllowNonstandardModeCombinations")
+	// Hyper-V's provider, where the key exists [seen in Hyper-V guests' output].
+	if vm := `TimeProviders\VMICTimeProvider`; h.reg.key(keyW32Time+`\`+vm) != nil {
+		x.outln("", provider(vm))
+		line(vm, "DllName")
+		line(vm, "Enabled")
+		line(vm, "InputProvider")
+	}
 	x.outln("")
 }
 
@@ -428,11 +436,18 @@ func expandSystemRoot(s, root string) string {
 	return b.String()
 }
 
+// w32Resync is "w32tm /resync": the service synchronises when it has time data (see
+// timeDataAvailable). Without, w32tm prints the no-time-data line and fails with hrNoTimeData
+// [inferred: exit code]; with /nowait it does not wait for the outcome and succeeds whatever
+// happens [inferred].
 func (x *proc) w32Resync(args []string) int {
+	nowait := false
 	for _, a := range args {
 		name, _, _ := option(a)
 		switch name {
-		case "/computer", "/nowait", "/rediscover", "/soft":
+		case "/nowait":
+			nowait = true
+		case "/computer", "/rediscover", "/soft":
 		default:
 			return x.w32Err(hrInvalidParameter)
 		}
@@ -444,13 +459,13 @@ func (x *proc) w32Resync(args []string) int {
 	if hr, ok := x.serviceReady(); !ok {
 		return x.w32Err(hr)
 	}
-	if _, ok := x.h.timeSource(); !ok {
-		// [inferred] exit code 0 with this message.
+	if x.h.timeDataAvailable() {
+		x.h.synced = true
+		x.h.lastSync = time.Now()
+	} else if !nowait {
 		x.outln(x.t(mResyncNoData))
-		return 0
+		return w32tmExitCode(hrNoTimeData)
 	}
-	x.h.synced = true
-	x.h.lastSync = time.Now()
 	x.outln(x.t(mCmdOK))
 	return 0
 }
