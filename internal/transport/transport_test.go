@@ -506,7 +506,10 @@ func TestTimeoutTerminatesCommand(t *testing.T) {
 		return false
 	}
 	cfg := f.config()
-	cfg.Timeout = 500 * time.Millisecond
+	// A tenth of the timeout is kept for the terminating Signal: 3s leaves it
+	// 300ms, enough on a loaded machine (500ms left 50ms, and the Signal was
+	// sometimes never sent when the CPU was busy elsewhere).
+	cfg.Timeout = 3 * time.Second
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
