@@ -484,7 +484,7 @@ resource "windows_ntp_config" "fleet" {
 	})
 }
 
-// The provider's own path (a pooled client, readHost) leaves no goroutine
+// The provider's own path (a pooled client, readState) leaves no goroutine
 // behind after a dropped connection and after a command hung past the
 // timeout, once the pool is closed. Not an acceptance test: it runs in the
 // unit suite.
@@ -503,21 +503,21 @@ func TestReliability_noGoroutineLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	// A dropped connection is retried on a new one.
 	h.DropNext("Receive", 1)
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatalf("after a dropped connection: %v", err)
 	}
 	// A hung command ends at the timeout (the host would hold it forever, so
 	// returning at all is the deadline's doing).
 	h.HangNext(1)
-	if _, err := readHost(ctx, c); err == nil || !strings.Contains(err.Error(), "did not finish within") {
+	if _, err := readState(ctx, c); err == nil || !strings.Contains(err.Error(), "did not finish within") {
 		t.Fatalf("hung command: err = %v, want a timeout", err)
 	}
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatalf("after the timeout: %v", err)
 	}
 	_ = pool.Close()
@@ -536,17 +536,22 @@ func TestReliability_stoppedServiceWarning(t *testing.T) {
 	h.Machine().SetServiceRunning(false)
 	pool := transport.NewPool()
 	defer pool.Close()
-	r := &ntpConfigResource{data: &providerData{pool: pool,
-		base: transport.Config{Username: simUser, Password: simPassword, Timeout: 30 * time.Second}}}
+	r := NewNTPConfigResource().(*ntpConfigResource)
+	r.data = &providerData{pool: pool, base: transport.Config{Username: simUser, Password: simPassword, Timeout: 30 * time.Second}}
 
-	flags := types.SetValueMust(types.StringType, []attr.Value{types.StringValue("SpecialInterval"), types.StringValue("Client")})
-	peer := types.ObjectValueMust(peerAttrTypes, map[string]attr.Value{"address": types.StringValue("ntp.nict.jp"), "flags": flags})
-	plan := ntpConfigModel{
-		Host: types.StringValue(h.Addr()), Type: types.StringValue("NTP"),
-		NTPServers: types.ListValueMust(types.ObjectType{AttrTypes: peerAttrTypes}, []attr.Value{peer}),
-		OnDestroy:  types.StringValue(onDestroyKeep),
+	ctx := context.Background()
+	peers, d := types.ListValueFrom(ctx, peerObjectType, []peerModel{{
+		Address: types.StringValue("ntp.nict.jp"),
+		Flags:   types.SetValueMust(types.StringType, []attr.Value{types.StringValue("SpecialInterval"), types.StringValue("Client")}),
+	}})
+	if d.HasError() {
+		t.Fatal(d)
 	}
-	diags := r.apply(context.Background(), &plan, plan)
+	plan := ntpConfigModel{
+		Host: types.StringValue(h.Addr()), OnDestroy: types.StringValue(onDestroyKeep),
+		ntpSettingsModel: ntpSettingsModel{Type: types.StringValue("NTP"), NTPServers: peers, Reliable: types.BoolNull()},
+	}
+	diags := r.apply(ctx, &plan, plan)
 	if diags.HasError() {
 		t.Fatalf("apply on a stopped service: %v", diags)
 	}
