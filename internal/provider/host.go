@@ -180,6 +180,22 @@ func (b *hostBound) dial(ctx context.Context, host string) (context.Context, *tr
 	return b.data.withLogging(ctx), client, diags
 }
 
+// dialAndRead connects to host and reads what wintime.State holds (the
+// settings the provider manages, the Windows version, the service), for
+// Read and before an apply. It returns ctx with the WinRM logging of this
+// request and the client, for the commands that follow.
+func (b *hostBound) dialAndRead(ctx context.Context, host string) (context.Context, *transport.Client, wintime.State, diag.Diagnostics) {
+	ctx, client, diags := b.dial(ctx, host)
+	if diags.HasError() {
+		return ctx, nil, wintime.State{}, diags
+	}
+	st, err := readState(ctx, client)
+	if err != nil {
+		diags.AddError("Cannot read the time settings of "+host, err.Error())
+	}
+	return ctx, client, st, diags
+}
+
 // readState runs the read command on a host and parses its output.
 func readState(ctx context.Context, c *transport.Client) (wintime.State, error) {
 	res, err := c.Run(ctx, wintime.ReadCommand())

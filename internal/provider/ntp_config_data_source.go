@@ -101,13 +101,8 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if host == "" {
 		return
 	}
-	ctx, client, diags := d.dial(ctx, host)
+	ctx, _, st, diags := d.dialAndRead(ctx, host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	st, err := readState(ctx, client)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
 		return
 	}
 	m.ID = types.StringValue(host)

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
@@ -77,15 +78,24 @@ func managedSettings(ctx context.Context, m, config ntpConfigModel) (wintime.Set
 	return m.settings(ctx)
 }
 
-// writes reports whether applying plan over state changes a setting the
-// configuration manages, so that the host is written. Update asks it before
-// it connects, and ModifyPlan before it lets the unmanaged values follow the
-// host: both must agree.
-func writes(ctx context.Context, plan, state, config ntpConfigModel) (bool, diag.Diagnostics) {
-	want, diags := managedSettings(ctx, plan, config)
+// writes reads a plan, its prior state and the configuration, and reports
+// whether applying the plan changes a setting the configuration manages, so
+// that the host is written. Update asks it before it connects, and
+// ModifyPlan before it lets the unmanaged values follow the host: both must
+// agree.
+func writes(ctx context.Context, p tfsdk.Plan, s tfsdk.State, c tfsdk.Config) (plan ntpConfigModel, write bool, diags diag.Diagnostics) {
+	var state, config ntpConfigModel
+	diags.Append(p.Get(ctx, &plan)...)
+	diags.Append(s.Get(ctx, &state)...)
+	diags.Append(c.Get(ctx, &config)...)
+	if diags.HasError() {
+		return plan, false, diags
+	}
+	want, d := managedSettings(ctx, plan, config)
+	diags.Append(d...)
 	held, d := managedSettings(ctx, state, config)
 	diags.Append(d...)
-	return !want.Equal(held), diags
+	return plan, !want.Equal(held), diags
 }
 
 // settings converts the model into the domain's settings; a null or unknown

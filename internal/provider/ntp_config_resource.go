@@ -260,14 +260,7 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if replace {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
 	}
-	var plan, state, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	w, diags := writes(ctx, plan, state, config)
+	_, w, diags := writes(ctx, req.Plan, req.State, req.Config)
 	if resp.Diagnostics.Append(diags...); w && !diags.HasError() {
 		planUnmanaged(ctx, ntpConfigMeta, req, resp)
 	}
@@ -278,14 +271,7 @@ func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	w, diags := writes(ctx, plan, state, config)
+	plan, w, diags := writes(ctx, req.Plan, req.State, req.Config)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
@@ -324,13 +310,8 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, client, diags := r.dial(ctx, host)
+	ctx, _, st, diags := r.dialAndRead(ctx, host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	st, err := readState(ctx, client)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
 		return
 	}
 	if !st.Installed && st.Service == wintime.ServiceNotInstalled {
@@ -390,13 +371,8 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 	if diags.HasError() {
 		return diags
 	}
-	ctx, client, d := r.dial(ctx, host)
+	ctx, client, current, d := r.dialAndRead(ctx, host)
 	if diags.Append(d...); diags.HasError() {
-		return diags
-	}
-	current, err := readState(ctx, client)
-	if err != nil {
-		diags.AddError("Cannot read the time settings of "+host, err.Error())
 		return diags
 	}
 	line, err := wintime.ApplyCommand(current, want)
