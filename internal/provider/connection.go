@@ -194,8 +194,8 @@ func (d *providerData) hostKey(host string) (string, bool) {
 }
 
 // plannedHosts remembers, for one configuration of the provider (one plan or
-// one apply), the host each windows_ntp_config resource planned, so that a
-// second resource on the same host is warned about: both would write their
+// one apply), the host each resource planned, so that a
+// second resource of the same type on the same host is warned about: both would write their
 // own settings on every apply, undoing each other.
 //
 // The framework does not tell which resource a plan is for, and the CLI plans
@@ -207,7 +207,7 @@ func (d *providerData) hostKey(host string) (string, bool) {
 // them costs no warning that matters.
 type plannedHosts struct {
 	mu      sync.Mutex
-	configs map[string][]tftypes.Value // by hostKey
+	configs map[string][]tftypes.Value // by type name and hostKey (see hostBound.warnSharedHost)
 }
 
 func newPlannedHosts() *plannedHosts { return &plannedHosts{configs: map[string][]tftypes.Value{}} }
