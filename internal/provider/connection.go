@@ -194,9 +194,9 @@ func (d *providerData) hostKey(host string) (string, bool) {
 }
 
 // plannedHosts remembers, for one configuration of the provider (one plan or
-// one apply), the host each resource planned, so that a
-// second resource of the same type on the same host is warned about: both would write their
-// own settings on every apply, undoing each other.
+// one apply), the host each resource planned, so that a second resource of
+// the same type on the same host is warned about: both would write their own
+// settings on every apply, undoing each other.
 //
 // The framework does not tell which resource a plan is for, and the CLI plans
 // one resource twice in one run when it replaces it (once against its state,
