@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,46 +36,6 @@ type providerData struct {
 	// planned is the hosts the resources planned so far, to warn when two
 	// resources manage one host.
 	planned *plannedHosts
-}
-
-// hostUnknown reports whether the provider's default host is not known yet.
-func (d *providerData) hostUnknown() bool { return d != nil && slices.Contains(d.unknown, "host") }
-
-// pendingSettings returns the provider arguments that are not known yet and
-// that a connection to a host needs: a resource or data source must not
-// connect while any is (with half of the settings, an empty password say, a
-// host would count a failed logon). ownHost says that the caller names its
-// own host, so the provider's default host does not matter.
-func (d *providerData) pendingSettings(ownHost bool) []string {
-	if d == nil {
-		return nil
-	}
-	var names []string
-	for _, n := range d.unknown {
-		if n != "host" || !ownHost {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
-// pendingSettingsDetail explains to the user of a data source why it cannot
-// be read during this plan and how to proceed.
-func pendingSettingsDetail(host string, names []string) string {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = "`" + n + "`"
-	}
-	return fmt.Sprintf("The windows provider's %s %s not known until apply: %s from a resource that is not created "+
-		"yet. A data source must be read during the plan, and reading %s without %s would fail (with an empty "+
-		"password, as a failed logon on the host), so the provider does not connect. To proceed, do one of:\n"+
-		"- create that resource first: terraform apply -target=<its address>, then plan again;\n"+
-		"- take the value from a variable, or from a data source that is known at plan time;\n"+
-		"- add depends_on = [<that resource>] to this data source, so that Terraform reads it during apply, once "+
-		"the value is known (its attributes are then unknown in the plan).",
-		strings.Join(quoted, ", "), map[bool]string{true: "is", false: "are"}[len(names) == 1],
-		map[bool]string{true: "it comes", false: "they come"}[len(names) == 1], host,
-		map[bool]string{true: "it", false: "them"}[len(names) == 1])
 }
 
 // providerDataFrom unpacks what the provider hands its resources and data
@@ -235,9 +194,9 @@ func (d *providerData) hostKey(host string) (string, bool) {
 }
 
 // plannedHosts remembers, for one configuration of the provider (one plan or
-// one apply), the host each windows_ntp_config resource planned, so that a
-// second resource on the same host is warned about: both would write their
-// own settings on every apply, undoing each other.
+// one apply), the host each resource planned, so that a second resource of
+// the same type on the same host is warned about: both would write their own
+// settings on every apply, undoing each other.
 //
 // The framework does not tell which resource a plan is for, and the CLI plans
 // one resource twice in one run when it replaces it (once against its state,
@@ -248,7 +207,7 @@ func (d *providerData) hostKey(host string) (string, bool) {
 // them costs no warning that matters.
 type plannedHosts struct {
 	mu      sync.Mutex
-	configs map[string][]tftypes.Value // by hostKey
+	configs map[string][]tftypes.Value // by type name and hostKey (see hostBound.warnSharedHost)
 }
 
 func newPlannedHosts() *plannedHosts { return &plannedHosts{configs: map[string][]tftypes.Value{}} }

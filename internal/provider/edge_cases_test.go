@@ -7,8 +7,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
 // TestAccNTPConfig_hostChanges: another host replaces the resource, another
@@ -71,7 +73,7 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 	tg := newTarget(t, winsim.Options{Profile: "2003"})
 	set := func(name, data string) func() {
 		return func() {
-			tg.sim.Machine().SetString(`HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters`, name, data)
+			tg.sim.Machine().SetString(wintime.ParametersKey, name, data)
 		}
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -96,10 +98,10 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 				// Peers left unmanaged, holding a bit Windows does not name.
 				PreConfig: set("NtpServer", "ntp.nict.jp,0x19"),
 				Config:    ntpConfig(tg, "NT5DS", "", ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckTypeSetElemAttr(resName, "ntp_servers.0.flags.*", "0x10"),
-					checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x19"),
-				),
+				Check:     checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x19"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectPeers(resName, peer("ntp.nict.jp", "SpecialInterval", "Client", "0x10")),
+				},
 			},
 			{
 				Config: ntpConfig(tg, "NoSync", "", ""),

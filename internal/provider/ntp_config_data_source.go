@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -16,28 +15,17 @@ var (
 )
 
 // NewNTPConfigDataSource returns the windows_ntp_config data source.
-func NewNTPConfigDataSource() datasource.DataSource { return &ntpConfigDataSource{} }
+func NewNTPConfigDataSource() datasource.DataSource {
+	return &ntpConfigDataSource{hostBound{typeName: "windows_ntp_config"}}
+}
 
 // ntpConfigDataSource reads a host's time settings without managing them.
 type ntpConfigDataSource struct {
-	data *providerData
-}
-
-// ntpConfigDataModel is the data source's configuration and result.
-type ntpConfigDataModel struct {
-	ID           types.String `tfsdk:"id"`
-	Host         types.String `tfsdk:"host"`
-	Type         types.String `tfsdk:"type"`
-	NTPServers   types.List   `tfsdk:"ntp_servers"`
-	Reliable     types.Bool   `tfsdk:"reliable"`
-	OSVersion    types.String `tfsdk:"os_version"`
-	OSName       types.String `tfsdk:"os_name"`
-	ServiceState types.String `tfsdk:"service_state"`
-	GroupPolicy  types.Bool   `tfsdk:"group_policy"`
+	hostBound
 }
 
 func (d *ntpConfigDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ntp_config"
+	resp.TypeName = d.typeName
 }
 
 func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -101,59 +89,25 @@ func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *ntpConfigDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, diags := providerDataFrom(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	if data != nil {
-		d.data = data
-	}
+	resp.Diagnostics.Append(d.configure(req.ProviderData)...)
 }
 
 func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m ntpConfigDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
-	host := m.Host.ValueString()
-	if pending := d.data.pendingSettings(!m.Host.IsNull()); len(pending) > 0 {
-		if req.ClientCapabilities.DeferralAllowed {
-			// The CLI can take "read later" for an answer.
-			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
-			return
-		}
-		name := host
-		if name == "" {
-			name = "the provider's host"
-		}
-		resp.Diagnostics.AddError("Cannot read "+name+" before the provider's settings are known",
-			pendingSettingsDetail(name, pending))
-		return
-	}
-	if host == "" && d.data != nil {
-		host = d.data.host
-	}
+	host := d.readHost(m.Host, req, resp)
 	if host == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("host"), "No host to read",
-			"Set host in this data source, or host in the provider block (or the WINDOWS_HOST environment variable).")
 		return
 	}
-	client, diags := d.data.connect(host)
+	ctx, _, st, diags := d.dialAndRead(ctx, host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	st, err := readHost(d.data.withLogging(ctx), client)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
-		return
-	}
-
-	// The resource model's conversion gives the same shapes for type,
-	// ntp_servers, reliable and os_version.
-	var r ntpConfigModel
-	r.NTPServers = types.ListNull(types.ObjectType{AttrTypes: peerAttrTypes})
-	resp.Diagnostics.Append(r.setFromHost(st)...)
 	m.ID = types.StringValue(host)
-	m.Type, m.NTPServers, m.Reliable, m.OSVersion = r.Type, r.NTPServers, r.Reliable, r.OSVersion
+	resp.Diagnostics.Append(m.setFromHost(ctx, st)...)
+	m.OSVersion = types.StringValue(st.Version.String())
 	m.OSName = types.StringValue(st.Version.Release())
 	m.ServiceState = types.StringValue(string(st.Service))
 	m.GroupPolicy = types.BoolValue(st.PolicyType != "" || st.PolicyPeers != nil)

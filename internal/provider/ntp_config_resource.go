@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -23,9 +22,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -44,39 +42,23 @@ const (
 )
 
 // NewNTPConfigResource returns the windows_ntp_config resource.
-func NewNTPConfigResource() resource.Resource { return &ntpConfigResource{} }
+func NewNTPConfigResource() resource.Resource {
+	return &ntpConfigResource{hostBound{typeName: "windows_ntp_config", subject: "the time settings"}}
+}
 
-// ntpConfigResource manages the W32Time Type and NtpServer of one host.
+// ntpConfigResource manages the W32Time Type, NtpServer and AnnounceFlags of
+// one host.
 type ntpConfigResource struct {
-	data *providerData
-}
-
-// ntpConfigModel is the resource's state and configuration.
-type ntpConfigModel struct {
-	ID         types.String `tfsdk:"id"`
-	Host       types.String `tfsdk:"host"`
-	Type       types.String `tfsdk:"type"`
-	NTPServers types.List   `tfsdk:"ntp_servers"`
-	Reliable   types.Bool   `tfsdk:"reliable"`
-	OnDestroy  types.String `tfsdk:"on_destroy"`
-	OSVersion  types.String `tfsdk:"os_version"`
-}
-
-// peerAttrTypes is the object type of one ntp_servers element.
-var peerAttrTypes = map[string]attr.Type{
-	"address": types.StringType,
-	"flags":   types.SetType{ElemType: types.StringType},
+	hostBound
 }
 
 func (r *ntpConfigResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ntp_config"
+	resp.TypeName = r.typeName
 }
 
-func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	defaultFlags := []attr.Value{}
-	for _, n := range wintime.DefaultFlags.Names() {
-		defaultFlags = append(defaultFlags, types.StringValue(n))
-	}
+func (r *ntpConfigResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	defaultFlags, diags := types.SetValueFrom(ctx, types.StringType, wintime.DefaultFlags.Names())
+	resp.Diagnostics.Append(diags...)
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages where a Windows host takes its time from: the Windows Time service's `Type` and " +
 			"its `NtpServer` peers, under `HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters`.\n\n" +
@@ -135,7 +117,7 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 							ElementType: types.StringType,
 							Optional:    true,
 							Computed:    true,
-							Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, defaultFlags)),
+							Default:     setdefault.StaticValue(defaultFlags),
 							Validators: []validator.Set{
 								setvalidator.ValueStringsAre(stringvalidator.OneOf(wintime.FlagNames()...)),
 							},
@@ -174,11 +156,7 @@ func (r *ntpConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 }
 
 func (r *ntpConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, diags := providerDataFrom(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	if data != nil {
-		r.data = data
-	}
+	resp.Diagnostics.Append(r.configure(req.ProviderData)...)
 }
 
 func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -197,50 +175,59 @@ func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.Val
 	if m.NTPServers.IsNull() {
 		return
 	}
+	peers, known, diags := configPeers(ctx, m.NTPServers)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
 	seen := map[string]int{}
-	for i, el := range m.NTPServers.Elements() {
-		obj, ok := el.(types.Object)
-		if !ok || obj.IsUnknown() {
+	for i, p := range peers {
+		if p == nil || p.Address.IsUnknown() || p.Address.IsNull() {
 			continue
 		}
-		a, ok := obj.Attributes()["address"].(types.String)
-		if !ok || a.IsUnknown() || a.IsNull() {
-			continue
-		}
-		key := strings.ToLower(a.ValueString())
+		key := strings.ToLower(p.Address.ValueString())
 		if j, dup := seen[key]; dup {
 			resp.Diagnostics.AddAttributeError(path.Root("ntp_servers").AtListIndex(i).AtName("address"),
 				"Duplicate NTP server",
-				fmt.Sprintf("%q is listed twice in ntp_servers (elements %d and %d); list each server once.", a.ValueString(), j, i))
+				fmt.Sprintf("%q is listed twice in ntp_servers (elements %d and %d); list each server once.", p.Address.ValueString(), j, i))
 		}
 		seen[key] = i
 	}
-	if resp.Diagnostics.HasError() {
+	if !known || resp.Diagnostics.HasError() {
 		return
 	}
-	checkLineLength(m, resp)
+	checkLineLength(ctx, m, resp)
+}
+
+// configPeers returns the elements of a configuration's ntp_servers, nil
+// where an element is unknown, and whether every element and its attributes
+// are known.
+func configPeers(ctx context.Context, l types.List) ([]*peerModel, bool, diag.Diagnostics) {
+	var objs []types.Object
+	diags := l.ElementsAs(ctx, &objs, false)
+	peers := make([]*peerModel, len(objs))
+	known := true
+	for i, o := range objs {
+		if o.IsUnknown() || o.IsNull() {
+			known = false
+			continue
+		}
+		var p peerModel
+		diags.Append(o.As(ctx, &p, basetypes.ObjectAsOptions{})...)
+		peers[i] = &p
+		known = known && !p.Address.IsUnknown() && !p.Flags.IsUnknown()
+	}
+	return peers, known, diags
 }
 
 // checkLineLength refuses, at plan time, ntp_servers too long for the one
 // command line that applies them, on the longest plan of any Windows version
-// (the same check runs before the line is sent). It says nothing while a
-// server is unknown, or when another validator refuses a value.
-func checkLineLength(m ntpConfigModel, resp *resource.ValidateConfigResponse) {
-	for _, el := range m.NTPServers.Elements() {
-		obj, ok := el.(types.Object)
-		if !ok || obj.IsUnknown() || obj.IsNull() {
-			return
-		}
-		for _, v := range obj.Attributes() {
-			if v.IsUnknown() {
-				return
-			}
-		}
-	}
+// (the same check runs before the line is sent). The servers are known; it
+// says nothing when another validator refuses a value.
+func checkLineLength(ctx context.Context, m ntpConfigModel, resp *resource.ValidateConfigResponse) {
 	if m.Reliable.IsUnknown() {
 		m.Reliable = types.BoolValue(true) // "/reliable:YES" is the longer
 	}
-	want, d := m.settings()
+	want, d := m.settings(ctx)
 	if d.HasError() {
 		return
 	}
@@ -259,92 +246,24 @@ func commandLineTooLong(peers int, err *wintime.CommandLineTooLongError) diag.Di
 			"takes its address and 5 more characters).", peers, err.Length, wintime.MaxCommandLine))
 }
 
-// ModifyPlan fills host from the provider's host and plans replacement when
-// the host changes. Plan modifiers on the attribute cannot do this: they do
-// not see the provider's configuration.
+// ModifyPlan fills host from the provider's host, plans replacement when the
+// host changes, and lets the settings the configuration leaves out follow
+// the host when the apply writes it.
 func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() { // destroy
 		return
 	}
-	var plan, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	replace := r.planHost(ctx, req, resp)
+	if resp.Diagnostics.HasError() || req.State.Raw.IsNull() {
 		return
 	}
-	host := config.Host
-	if host.IsNull() {
-		switch {
-		case r.data == nil || r.data.hostUnknown():
-			host = types.StringUnknown()
-		case r.data.host == "":
-			resp.Diagnostics.AddAttributeError(path.Root("host"), "No host to manage",
-				"Set host in this resource, or host in the provider block (or the WINDOWS_HOST environment variable).")
-			return
-		default:
-			host = types.StringValue(r.data.host)
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host"), host)...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), host)...)
-	r.warnSharedHost(host, req.Config.Raw, resp)
-
-	if req.State.Raw.IsNull() {
-		return
-	}
-	var state ntpConfigModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// Host names ignore letter case: DC01 and dc01 are one host, and
-	// replacing it would run on_destroy against the very host it keeps.
-	if host.IsUnknown() || !strings.EqualFold(host.ValueString(), state.Host.ValueString()) {
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
+	if replace {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
 	}
-	if writes(plan, state, config) {
-		// The apply writes the host and then takes what the host holds for
-		// the values this resource does not manage: they may change between
-		// this plan and the apply (a saved plan applied later), so they are
-		// unknown here, and the state takes the host's values. When nothing
-		// is written they keep the state's, so that a plan stays empty.
-		if config.NTPServers.IsNull() {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ntp_servers"),
-				types.ListUnknown(types.ObjectType{AttrTypes: peerAttrTypes}))...)
-		}
-		if config.Reliable.IsNull() {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("reliable"), types.BoolUnknown())...)
-		}
+	_, w, diags := writes(ctx, req.Plan, req.State, req.Config)
+	if resp.Diagnostics.Append(diags...); w && !diags.HasError() {
+		planUnmanaged(ctx, ntpConfigMeta, req, resp)
 	}
-}
-
-// writes reports whether applying plan over state changes a setting the
-// configuration manages, so that the host is written. Update asks it before
-// it connects, and ModifyPlan before it lets the unmanaged values follow the
-// host: both must agree. Values the configuration leaves out are not
-// compared: they are what the host holds, whatever it is.
-func writes(plan, state, config ntpConfigModel) bool {
-	return !plan.Type.Equal(state.Type) ||
-		!config.NTPServers.IsNull() && !plan.NTPServers.Equal(state.NTPServers) ||
-		!config.Reliable.IsNull() && !plan.Reliable.Equal(state.Reliable)
-}
-
-// warnSharedHost warns when another windows_ntp_config resource of this
-// provider configuration planned the same host and port: the two would undo
-// each other's settings on every apply.
-func (r *ntpConfigResource) warnSharedHost(host types.String, config tftypes.Value, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || r.data.planned == nil || host.IsUnknown() || host.IsNull() {
-		return
-	}
-	key, ok := r.data.hostKey(host.ValueString())
-	if !ok || !r.data.planned.add(key, config) {
-		return
-	}
-	resp.Diagnostics.AddAttributeWarning(path.Root("host"), "Another windows_ntp_config manages "+host.ValueString(),
-		fmt.Sprintf("Another windows_ntp_config resource in this configuration manages the time settings of %s (%s). "+
-			"Each apply makes the host hold the settings of each resource in turn, so they undo each other on every "+
-			"run. Manage each host with one resource: remove or merge the other one.", host.ValueString(), key))
 }
 
 func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -352,16 +271,14 @@ func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state, config ntpConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	plan, w, diags := writes(ctx, req.Plan, req.State, req.Config)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	if !writes(plan, state, config) {
-		// Only on_destroy (or the spelling of host) changed: nothing to do
-		// on the host, which need not even be reachable.
+	if !w {
+		// No managed setting changes (on_destroy did, say, or the spelling
+		// of host or of a peer): nothing to do on the host, which need not
+		// even be reachable.
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -385,29 +302,16 @@ func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Con
 }
 
 func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	host, diags := r.refreshHost(ctx, req.State)
+	if resp.Diagnostics.Append(diags...); host == "" || diags.HasError() {
+		return
+	}
 	var state ntpConfigModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
-	host := state.Host.ValueString()
-	if host == "" {
-		host = state.ID.ValueString()
-	}
-	if len(r.data.pendingSettings(true)) > 0 {
-		// The connection settings depend on a resource not created yet:
-		// connecting with half of them could count as a failed logon.
-		// Keep the state; the refresh after that resource exists reads it.
-		return
-	}
-	client, diags := r.data.connect(host)
+	ctx, _, st, diags := r.dialAndRead(ctx, host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx = r.data.withLogging(ctx)
-	st, err := readHost(ctx, client)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the time settings of "+host, err.Error())
 		return
 	}
 	if !st.Installed && st.Service == wintime.ServiceNotInstalled {
@@ -424,7 +328,8 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if state.OnDestroy.IsNull() || state.OnDestroy.IsUnknown() {
 		state.OnDestroy = types.StringValue(onDestroyKeep)
 	}
-	resp.Diagnostics.Append(state.setFromHost(st)...)
+	state.OSVersion = types.StringValue(st.Version.String())
+	resp.Diagnostics.Append(state.setFromHost(ctx, st)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -435,11 +340,10 @@ func (r *ntpConfigResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	host := state.Host.ValueString()
-	client, diags := r.data.connect(host)
+	ctx, client, diags := r.dial(ctx, host)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	ctx = r.data.withLogging(ctx)
 	res, err := client.Run(ctx, wintime.ResetCommand())
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot reset the time settings of "+host, err.Error())
@@ -454,43 +358,21 @@ func (r *ntpConfigResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *ntpConfigResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := validateHost(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID is the host to manage (a DNS name or IP address, optionally with :port); %q is not: %s.", req.ID, err))
-		return
+	if importHost(ctx, req.ID, resp) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("host"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
 }
 
-// apply makes the host hold the plan, reads it back and fills the plan's
-// computed attributes from what the host holds. What the configuration
-// leaves out (ntp_servers, reliable) is not managed: the plan carries the
-// prior state's value there, which must not be written back.
+// apply makes the host hold the settings the configuration manages, reads
+// the host back and fills the plan's computed attributes from what it holds.
 func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel) diag.Diagnostics {
-	var diags diag.Diagnostics
 	host := plan.Host.ValueString()
-	client, d := r.data.connect(host)
-	if diags.Append(d...); diags.HasError() {
+	want, diags := managedSettings(ctx, *plan, config)
+	if diags.HasError() {
 		return diags
 	}
-	ctx = r.data.withLogging(ctx)
-
-	managed := *plan
-	if config.NTPServers.IsNull() {
-		managed.NTPServers = types.ListNull(types.ObjectType{AttrTypes: peerAttrTypes})
-	}
-	if config.Reliable.IsNull() {
-		managed.Reliable = types.BoolNull()
-	}
-	want, d := managed.settings()
+	ctx, client, current, d := r.dialAndRead(ctx, host)
 	if diags.Append(d...); diags.HasError() {
-		return diags
-	}
-	current, err := readHost(ctx, client)
-	if err != nil {
-		diags.AddError("Cannot read the time settings of "+host, err.Error())
 		return diags
 	}
 	line, err := wintime.ApplyCommand(current, want)
@@ -536,127 +418,8 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
 				"host will not keep time.")
 	}
-	diags.Append(plan.setFromHost(got)...)
+	plan.OSVersion = types.StringValue(got.Version.String())
+	diags.Append(plan.setFromHost(ctx, got)...)
 	plan.ID = types.StringValue(host)
-	return diags
-}
-
-// readHost runs the read command and parses its output.
-func readHost(ctx context.Context, c *transport.Client) (wintime.State, error) {
-	res, err := c.Run(ctx, wintime.ReadCommand())
-	if err != nil {
-		return wintime.State{}, err
-	}
-	st, err := wintime.ParseState(res.Stdout)
-	if err != nil {
-		return st, fmt.Errorf("the output of ver and reg query could not be understood (%w); the host said: %s", err, hostMessage(res))
-	}
-	return st, nil
-}
-
-// hostMessage is the host's own account of a command, for error messages.
-func hostMessage(res transport.Result) string {
-	msg := strings.TrimSpace(strings.TrimSpace(res.Stderr) + "\n" + strings.TrimSpace(res.Stdout))
-	if msg == "" {
-		return "(no output)"
-	}
-	const limit = 2000
-	if len(msg) > limit {
-		msg = strings.ToValidUTF8(msg[:limit], "") + "..."
-	}
-	return msg
-}
-
-// settings converts the plan into the domain's settings.
-func (m *ntpConfigModel) settings() (wintime.Settings, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	t, err := wintime.ParseType(m.Type.ValueString())
-	if err != nil {
-		diags.AddAttributeError(path.Root("type"), "Invalid type", err.Error())
-		return wintime.Settings{}, diags
-	}
-	s := wintime.Settings{Type: t}
-	if !m.Reliable.IsNull() && !m.Reliable.IsUnknown() {
-		b := m.Reliable.ValueBool()
-		s.Reliable = &b
-	}
-	if m.NTPServers.IsNull() || m.NTPServers.IsUnknown() {
-		return s, diags
-	}
-	peers, d := peersFromList(m.NTPServers)
-	diags.Append(d...)
-	s.Peers = peers
-	return s, diags
-}
-
-// peersFromList converts an ntp_servers value into peers.
-func peersFromList(l types.List) ([]wintime.Peer, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	peers := []wintime.Peer{}
-	for i, el := range l.Elements() {
-		obj, ok := el.(types.Object)
-		if !ok {
-			continue
-		}
-		at := obj.Attributes()
-		addr, _ := at["address"].(types.String)
-		p := wintime.Peer{Address: addr.ValueString()}
-		if fs, ok := at["flags"].(types.Set); ok && !fs.IsNull() && !fs.IsUnknown() {
-			for _, fv := range fs.Elements() {
-				s, _ := fv.(types.String)
-				f, err := wintime.ParseFlag(s.ValueString())
-				if err != nil {
-					diags.AddAttributeError(path.Root("ntp_servers").AtListIndex(i).AtName("flags"), "Invalid flag", err.Error())
-					continue
-				}
-				p.Flags |= f
-			}
-		} else {
-			p.Flags = wintime.DefaultFlags
-		}
-		peers = append(peers, p)
-	}
-	return peers, diags
-}
-
-// setFromHost fills type, ntp_servers, reliable and os_version from what the
-// host holds.
-// Where the host's peers mean the same as the ones already in the model, the
-// model's spelling is kept, so that a plan after apply is empty.
-func (m *ntpConfigModel) setFromHost(st wintime.State) diag.Diagnostics {
-	var diags diag.Diagnostics
-	eff := st.Effective()
-	m.OSVersion = types.StringValue(st.Version.String())
-	m.Type = types.StringValue(string(eff.Type))
-	m.Reliable = types.BoolValue(st.Reliable())
-
-	if !m.NTPServers.IsNull() && !m.NTPServers.IsUnknown() {
-		if prior, d := peersFromList(m.NTPServers); !d.HasError() && wintime.EqualPeers(prior, eff.Peers) {
-			return diags
-		}
-	}
-	if eff.Peers == nil {
-		m.NTPServers = types.ListNull(types.ObjectType{AttrTypes: peerAttrTypes})
-		return diags
-	}
-	elems := make([]attr.Value, 0, len(eff.Peers))
-	for _, p := range eff.Peers {
-		names := p.Flags.Names()
-		flags := make([]attr.Value, len(names))
-		for i, n := range names {
-			flags[i] = types.StringValue(n)
-		}
-		fs, d := types.SetValue(types.StringType, flags)
-		diags.Append(d...)
-		obj, d := types.ObjectValue(peerAttrTypes, map[string]attr.Value{
-			"address": types.StringValue(p.Address),
-			"flags":   fs,
-		})
-		diags.Append(d...)
-		elems = append(elems, obj)
-	}
-	l, d := types.ListValue(types.ObjectType{AttrTypes: peerAttrTypes}, elems)
-	diags.Append(d...)
-	m.NTPServers = l
 	return diags
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"go.uber.org/goleak"
 
@@ -115,20 +117,20 @@ func TestAccReliability_transientFaults(t *testing.T) {
 				Config: relConfig(h, extra, "AllSync", twoPeers),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(resName, "type", "AllSync"),
-					resource.TestCheckResourceAttr(resName, "ntp_servers.1.address", "time.windows.com"),
 					checkHostType(h, "AllSync"),
 					checkRegistry(&target{sim: h}, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 					checkAppliedOnce(h, &from, `/syncfromflags:ALL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
 			},
 			{
 				Config: relConfig(h, extra, "NTP", everyFlag),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(resName, "type", "NTP"),
-					resource.TestCheckResourceAttr(resName, "ntp_servers.#", "4"),
 					checkHostType(h, "NTP"),
 					checkAppliedOnce(h, &from, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /update`),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
 			},
 		},
 	})
@@ -288,25 +290,14 @@ func TestAccReliability_expiredShells(t *testing.T) {
 // on what the host allows; every resource is applied.
 func TestAccReliability_shellQuota(t *testing.T) {
 	h := simHost(t, winsim.Options{MaxShellsPerUser: 2})
-	cfg := fmt.Sprintf(`
-provider "windows" {
-  username = %q
-  password = %q
-}
-
-resource "windows_ntp_config" "same_host" {
-  count       = 6
-  host        = %q
-  type        = "NTP"
-  ntp_servers = [{ address = "ntp.nict.jp" }]
-}
-`, simUser, simPassword, h.Addr())
+	cfg := fleetConfig("", slices.Repeat([]*winsim.Host{h}, 6), `  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("windows_ntp_config.same_host.5", "type", "NTP"),
+				resource.TestCheckResourceAttr("windows_ntp_config.fleet.5", "type", "NTP"),
 				checkHostType(h, "NTP"),
 				func(*terraform.State) error {
 					st := h.Stats()
@@ -436,32 +427,9 @@ func TestAccReliability_httpsVerification(t *testing.T) {
 func TestAccReliability_fleet100(t *testing.T) {
 	needSim(t)
 	const n = 100
-	hosts, err := winsim.StartN(n, 0, winsim.Options{Profile: "2022", Username: simUser, Password: simPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs := make([]string, n)
-	for i, h := range hosts {
-		t.Cleanup(func() { _ = h.Close() })
-		addrs[i] = fmt.Sprintf("%q", h.Addr())
-	}
-	cfg := fmt.Sprintf(`
-provider "windows" {
-  username = %q
-  password = %q
-}
-
-locals {
-  hosts = [%s]
-}
-
-resource "windows_ntp_config" "fleet" {
-  count       = length(local.hosts)
-  host        = local.hosts[count.index]
-  type        = "AllSync"
-  ntp_servers = [{ address = "ntp.nict.jp" }, { address = "time.windows.com", flags = ["UseAsFallbackOnly", "Client"] }]
-}
-`, simUser, simPassword, strings.Join(addrs, ", "))
+	hosts := startFleet(t, n)
+	cfg := fleetConfig("", hosts, `  type        = "AllSync"
+  ntp_servers = [{ address = "ntp.nict.jp" }, { address = "time.windows.com", flags = ["UseAsFallbackOnly", "Client"] }]`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
@@ -484,7 +452,7 @@ resource "windows_ntp_config" "fleet" {
 	})
 }
 
-// The provider's own path (a pooled client, readHost) leaves no goroutine
+// The provider's own path (a pooled client, readState) leaves no goroutine
 // behind after a dropped connection and after a command hung past the
 // timeout, once the pool is closed. Not an acceptance test: it runs in the
 // unit suite.
@@ -503,21 +471,21 @@ func TestReliability_noGoroutineLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	// A dropped connection is retried on a new one.
 	h.DropNext("Receive", 1)
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatalf("after a dropped connection: %v", err)
 	}
 	// A hung command ends at the timeout (the host would hold it forever, so
 	// returning at all is the deadline's doing).
 	h.HangNext(1)
-	if _, err := readHost(ctx, c); err == nil || !strings.Contains(err.Error(), "did not finish within") {
+	if _, err := readState(ctx, c); err == nil || !strings.Contains(err.Error(), "did not finish within") {
 		t.Fatalf("hung command: err = %v, want a timeout", err)
 	}
-	if _, err := readHost(ctx, c); err != nil {
+	if _, err := readState(ctx, c); err != nil {
 		t.Fatalf("after the timeout: %v", err)
 	}
 	_ = pool.Close()
@@ -536,17 +504,22 @@ func TestReliability_stoppedServiceWarning(t *testing.T) {
 	h.Machine().SetServiceRunning(false)
 	pool := transport.NewPool()
 	defer pool.Close()
-	r := &ntpConfigResource{data: &providerData{pool: pool,
-		base: transport.Config{Username: simUser, Password: simPassword, Timeout: 30 * time.Second}}}
+	r := NewNTPConfigResource().(*ntpConfigResource)
+	r.data = &providerData{pool: pool, base: transport.Config{Username: simUser, Password: simPassword, Timeout: 30 * time.Second}}
 
-	flags := types.SetValueMust(types.StringType, []attr.Value{types.StringValue("SpecialInterval"), types.StringValue("Client")})
-	peer := types.ObjectValueMust(peerAttrTypes, map[string]attr.Value{"address": types.StringValue("ntp.nict.jp"), "flags": flags})
-	plan := ntpConfigModel{
-		Host: types.StringValue(h.Addr()), Type: types.StringValue("NTP"),
-		NTPServers: types.ListValueMust(types.ObjectType{AttrTypes: peerAttrTypes}, []attr.Value{peer}),
-		OnDestroy:  types.StringValue(onDestroyKeep),
+	ctx := context.Background()
+	peers, d := types.ListValueFrom(ctx, peerObjectType, []peerModel{{
+		Address: types.StringValue("ntp.nict.jp"),
+		Flags:   types.SetValueMust(types.StringType, []attr.Value{types.StringValue("SpecialInterval"), types.StringValue("Client")}),
+	}})
+	if d.HasError() {
+		t.Fatal(d)
 	}
-	diags := r.apply(context.Background(), &plan, plan)
+	plan := ntpConfigModel{
+		Host: types.StringValue(h.Addr()), OnDestroy: types.StringValue(onDestroyKeep),
+		ntpSettingsModel: ntpSettingsModel{Type: types.StringValue("NTP"), NTPServers: peers, Reliable: types.BoolNull()},
+	}
+	diags := r.apply(ctx, &plan, plan)
 	if diags.HasError() {
 		t.Fatalf("apply on a stopped service: %v", diags)
 	}

@@ -19,6 +19,17 @@ type Settings struct {
 	Reliable *bool
 }
 
+// Equal reports whether s and o ask a host for the same thing: the same Type,
+// peers that mean the same (EqualPeers) and the same Reliable, where a setting
+// one leaves unmanaged (nil) and the other manages counts as a difference.
+// Whoever adds a field to Settings compares it here; TestSettingsEqual
+// changes every field in turn and fails on one that is not.
+func (s Settings) Equal(o Settings) bool {
+	return s.Type == o.Type &&
+		(s.Peers == nil) == (o.Peers == nil) && EqualPeers(s.Peers, o.Peers) &&
+		(s.Reliable == nil) == (o.Reliable == nil) && (s.Reliable == nil || *s.Reliable == *o.Reliable)
+}
+
 // AnnounceFlags bits (HKLM\...\W32Time\Config).
 const (
 	announceAlwaysReliable = 0x4

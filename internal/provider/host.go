@@ -1,0 +1,263 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/w32time/terraform-provider-windows/internal/transport"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
+)
+
+// hostBound is embedded in every resource and data source that works on one
+// Windows host, named by its host attribute (with id equal to it): it holds
+// the provider's data and the handling of that host they all share, so that
+// a resource or data source adds only what it does on the host.
+type hostBound struct {
+	data *providerData
+	// typeName is the resource's or data source's type, such as
+	// windows_ntp_config: its Metadata, and its name in messages.
+	typeName string
+	// subject is what a resource manages on the host, such as "the time
+	// settings", for the shared-host warning.
+	subject string
+}
+
+// configure takes the provider's data: Configure of every resource and data
+// source.
+func (b *hostBound) configure(providerData any) diag.Diagnostics {
+	data, diags := providerDataFrom(providerData)
+	if data != nil {
+		b.data = data
+	}
+	return diags
+}
+
+// noHost is the error when neither the configuration nor the provider names
+// a host; verb and kind say what it was for ("manage", "resource").
+func noHost(verb, kind string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("host"), "No host to "+verb,
+		"Set host in this "+kind+", or host in the provider block (or the WINDOWS_HOST environment variable).")
+}
+
+// planHost fills host and id in a resource's plan: the configuration's host,
+// or the provider's, unknown while that is not known yet. Plan modifiers on
+// the attribute cannot do this: they do not see the provider's
+// configuration. It warns when another resource of this type planned the
+// same host, and reports whether the plan replaces the resource because its
+// host differs from the state's. Host names ignore letter case: DC01 and
+// dc01 are one host, and replacing it would run the destroy against the very
+// host it keeps.
+func (b *hostBound) planHost(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) (replace bool) {
+	var host types.String
+	if resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("host"), &host)...); resp.Diagnostics.HasError() {
+		return false
+	}
+	if host.IsNull() {
+		switch {
+		case b.data == nil || b.data.hostUnknown():
+			host = types.StringUnknown()
+		case b.data.host == "":
+			resp.Diagnostics.Append(noHost("manage", "resource"))
+			return false
+		default:
+			host = types.StringValue(b.data.host)
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host"), host)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), host)...)
+	b.warnSharedHost(host, req.Config.Raw, resp)
+
+	if req.State.Raw.IsNull() {
+		return false
+	}
+	var prior types.String
+	if resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("host"), &prior)...); resp.Diagnostics.HasError() {
+		return false
+	}
+	if host.IsUnknown() || !strings.EqualFold(host.ValueString(), prior.ValueString()) {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
+		return true
+	}
+	return false
+}
+
+// warnSharedHost warns when another resource of this type and provider
+// configuration planned the same host and port: the two would undo each
+// other's settings on every apply. Resources of other types manage other
+// settings, and may share a host.
+func (b *hostBound) warnSharedHost(host types.String, config tftypes.Value, resp *resource.ModifyPlanResponse) {
+	if b.data == nil || b.data.planned == nil || host.IsUnknown() || host.IsNull() {
+		return
+	}
+	key, ok := b.data.hostKey(host.ValueString())
+	if !ok || !b.data.planned.add(b.typeName+" "+key, config) {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("host"), "Another "+b.typeName+" manages "+host.ValueString(),
+		fmt.Sprintf("Another %s resource in this configuration manages %s of %s (%s). "+
+			"Each apply makes the host hold the settings of each resource in turn, so they undo each other on every "+
+			"run. Manage each host with one resource: remove or merge the other one.", b.typeName, b.subject, host.ValueString(), key))
+}
+
+// importHost takes an import ID as the host and id of a resource, and
+// reports whether it is one.
+func importHost(ctx context.Context, id string, resp *resource.ImportStateResponse) bool {
+	if err := validateHost(id); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID is the host to manage (a DNS name or IP address, optionally with :port); %q is not: %s.", id, err))
+		return false
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("host"), id)...)
+	return !resp.Diagnostics.HasError()
+}
+
+// refreshHost returns the host of a resource's state (its id, in a state
+// that has no host), or "" when Read must keep the state as it is: the
+// connection settings depend on a resource not created yet, and connecting
+// with half of them could count as a failed logon. The refresh after that
+// resource exists reads the host.
+func (b *hostBound) refreshHost(ctx context.Context, state tfsdk.State) (string, diag.Diagnostics) {
+	var host, id types.String
+	diags := state.GetAttribute(ctx, path.Root("host"), &host)
+	diags.Append(state.GetAttribute(ctx, path.Root("id"), &id)...)
+	if diags.HasError() || len(b.data.pendingSettings(true)) > 0 {
+		return "", diags
+	}
+	if host.ValueString() == "" {
+		return id.ValueString(), diags
+	}
+	return host.ValueString(), diags
+}
+
+// readHost returns the host a data source reads: own, or the provider's.
+// It returns "" when there is none to read during this plan: the connection
+// settings depend on a resource not created yet (the read is deferred when
+// the CLI takes that, and refused with the ways out otherwise), or neither
+// own nor the provider names a host; the diagnostics are in resp.
+func (b *hostBound) readHost(own types.String, req datasource.ReadRequest, resp *datasource.ReadResponse) string {
+	host := own.ValueString()
+	if pending := b.data.pendingSettings(!own.IsNull()); len(pending) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			// The CLI can take "read later" for an answer.
+			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
+			return ""
+		}
+		name := host
+		if name == "" {
+			name = "the provider's host"
+		}
+		resp.Diagnostics.AddError("Cannot read "+name+" before the provider's settings are known",
+			pendingSettingsDetail(name, pending))
+		return ""
+	}
+	if host == "" && b.data != nil {
+		host = b.data.host
+	}
+	if host == "" {
+		resp.Diagnostics.Append(noHost("read", "data source"))
+	}
+	return host
+}
+
+// dial returns the client of host, and ctx with the WinRM logging of this
+// request.
+func (b *hostBound) dial(ctx context.Context, host string) (context.Context, *transport.Client, diag.Diagnostics) {
+	client, diags := b.data.connect(host)
+	if diags.HasError() {
+		return ctx, nil, diags
+	}
+	return b.data.withLogging(ctx), client, diags
+}
+
+// dialAndRead connects to host and reads what wintime.State holds (the
+// settings the provider manages, the Windows version, the service), for
+// Read and before an apply. It returns ctx with the WinRM logging of this
+// request and the client, for the commands that follow.
+func (b *hostBound) dialAndRead(ctx context.Context, host string) (context.Context, *transport.Client, wintime.State, diag.Diagnostics) {
+	ctx, client, diags := b.dial(ctx, host)
+	if diags.HasError() {
+		return ctx, nil, wintime.State{}, diags
+	}
+	st, err := readState(ctx, client)
+	if err != nil {
+		diags.AddError("Cannot read the time settings of "+host, err.Error())
+	}
+	return ctx, client, st, diags
+}
+
+// readState runs the read command on a host and parses its output.
+func readState(ctx context.Context, c *transport.Client) (wintime.State, error) {
+	res, err := c.Run(ctx, wintime.ReadCommand())
+	if err != nil {
+		return wintime.State{}, err
+	}
+	st, err := wintime.ParseState(res.Stdout)
+	if err != nil {
+		return st, fmt.Errorf("the output of ver and reg query could not be understood (%w); the host said: %s", err, hostMessage(res))
+	}
+	return st, nil
+}
+
+// hostMessage is the host's own account of a command, for error messages.
+func hostMessage(res transport.Result) string {
+	msg := strings.TrimSpace(strings.TrimSpace(res.Stderr) + "\n" + strings.TrimSpace(res.Stdout))
+	if msg == "" {
+		return "(no output)"
+	}
+	const limit = 2000
+	if len(msg) > limit {
+		msg = strings.ToValidUTF8(msg[:limit], "") + "..."
+	}
+	return msg
+}
+
+// hostUnknown reports whether the provider's default host is not known yet.
+func (d *providerData) hostUnknown() bool { return d != nil && slices.Contains(d.unknown, "host") }
+
+// pendingSettings returns the provider arguments that are not known yet and
+// that a connection to a host needs: a resource or data source must not
+// connect while any is (with half of the settings, an empty password say, a
+// host would count a failed logon). ownHost says that the caller names its
+// own host, so the provider's default host does not matter.
+func (d *providerData) pendingSettings(ownHost bool) []string {
+	if d == nil {
+		return nil
+	}
+	var names []string
+	for _, n := range d.unknown {
+		if n != "host" || !ownHost {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// pendingSettingsDetail explains to the user of a data source why it cannot
+// be read during this plan and how to proceed.
+func pendingSettingsDetail(host string, names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "`" + n + "`"
+	}
+	return fmt.Sprintf("The windows provider's %s %s not known until apply: %s from a resource that is not created "+
+		"yet. A data source must be read during the plan, and reading %s without %s would fail (with an empty "+
+		"password, as a failed logon on the host), so the provider does not connect. To proceed, do one of:\n"+
+		"- create that resource first: terraform apply -target=<its address>, then plan again;\n"+
+		"- take the value from a variable, or from a data source that is known at plan time;\n"+
+		"- add depends_on = [<that resource>] to this data source, so that Terraform reads it during apply, once "+
+		"the value is known (its attributes are then unknown in the plan).",
+		strings.Join(quoted, ", "), map[bool]string{true: "is", false: "are"}[len(names) == 1],
+		map[bool]string{true: "it comes", false: "they come"}[len(names) == 1], host,
+		map[bool]string{true: "it", false: "them"}[len(names) == 1])
+}

@@ -1,0 +1,72 @@
+package wintime
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestSettingsEqual compares settings that mean the same in other spellings,
+// and settings that differ in one field, managed or not.
+func TestSettingsEqual(t *testing.T) {
+	yes, no, alsoYes := true, false, true
+	peers := []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}
+	base := Settings{Type: NTP, Peers: peers, Reliable: &yes}
+	tests := []struct {
+		name string
+		a, b Settings
+		want bool
+	}{
+		{"identical", base, base, true},
+		{"zero values", Settings{}, Settings{}, true},
+		{"host names in other case", base, Settings{Type: NTP, Peers: []Peer{{"NTP.NICT.JP", 0x9}, {"Time.Windows.com", 0xa}}, Reliable: &yes}, true},
+		{"reliable through another pointer", base, Settings{Type: NTP, Peers: peers, Reliable: &alsoYes}, true},
+		{"both leave peers and reliable unmanaged", Settings{Type: NT5DS}, Settings{Type: NT5DS}, true},
+		{"type", base, Settings{Type: AllSync, Peers: peers, Reliable: &yes}, false},
+		{"peer order", base, Settings{Type: NTP, Peers: []Peer{peers[1], peers[0]}, Reliable: &yes}, false},
+		{"peer flags", base, Settings{Type: NTP, Peers: []Peer{{"ntp.nict.jp", 0x1}, peers[1]}, Reliable: &yes}, false},
+		{"one peer fewer", base, Settings{Type: NTP, Peers: peers[:1], Reliable: &yes}, false},
+		{"peers unmanaged on one side", base, Settings{Type: NTP, Reliable: &yes}, false},
+		{"unmanaged peers against an empty list", Settings{Type: NTP}, Settings{Type: NTP, Peers: []Peer{}}, false},
+		{"reliable", base, Settings{Type: NTP, Peers: peers, Reliable: &no}, false},
+		{"reliable unmanaged on one side", base, Settings{Type: NTP, Peers: peers}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.a.Equal(tt.b); got != tt.want {
+				t.Errorf("a.Equal(b) = %v, want %v\na = %+v\nb = %+v", got, tt.want, tt.a, tt.b)
+			}
+			if got := tt.b.Equal(tt.a); got != tt.want {
+				t.Errorf("b.Equal(a) = %v, want %v (Equal is not symmetric)", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSettingsEqualSeesEveryField changes each field of Settings in turn, by
+// reflection, so that a field added to Settings and forgotten in Equal fails
+// here, whatever its name.
+func TestSettingsEqualSeesEveryField(t *testing.T) {
+	yes := true
+	base := Settings{Type: NTP, Peers: []Peer{{"ntp.nict.jp", 0x9}}, Reliable: &yes}
+	typ := reflect.TypeFor[Settings]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			changed := base
+			v := reflect.ValueOf(&changed).Elem().Field(i)
+			switch v.Kind() {
+			case reflect.String:
+				v.SetString(v.String() + "x")
+			case reflect.Slice:
+				v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // managed on both sides, other elements
+			case reflect.Pointer:
+				v.Set(reflect.Zero(v.Type())) // managed on one side only
+			default:
+				t.Fatalf("field %s is a %s: teach this test to change one", f.Name, v.Kind())
+			}
+			if base.Equal(changed) {
+				t.Errorf("Settings that differ in %s are Equal: compare %s in Settings.Equal", f.Name, f.Name)
+			}
+		})
+	}
+}
