@@ -3,6 +3,7 @@ package winhost
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func regNum(t *testing.T, h *Machine, key, name string) uint64 {
 
 func TestNewDefaultsAndErrors(t *testing.T) {
 	h := newHost(t, Config{})
-	if got := h.Config(); got != (Config{Profile: P2022, Role: Standalone, Locale: EnUS, Hostname: "WIN-SIM"}) {
+	if got := h.Config(); !reflect.DeepEqual(got, Config{Profile: P2022, Role: Standalone, Locale: EnUS, Hostname: "WIN-SIM"}) {
 		t.Errorf("Config() = %+v", got)
 	}
 	if h.ServiceState() != "RUNNING" {
