@@ -175,5 +175,5 @@ func writeMachineDefaults(r *registry, pi profileInfo, cfg Config) {
 	} else {
 		po.set("ProductType", sz("ServerNT"))
 	}
-	r.ensure(keyComputerName).set("ComputerName", sz(cfg.Hostname))
+	writeFacts(r, cfg)
 }

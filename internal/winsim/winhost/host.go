@@ -9,12 +9,20 @@ import (
 	"time"
 )
 
-// Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM".
+// Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM",
+// the locale's OEM code page.
 type Config struct {
 	Profile  Profile
 	Role     Role
 	Locale   Locale
 	Hostname string
+	// BackupDC makes a domain controller a backup one (WMI's DomainRole 4) rather than the PDC
+	// emulator (5).
+	BackupDC bool
+	// OEMCodePage is the system's OEM code page, in which console programs write when the shell asks
+	// for none, or for UTF-8 on a release that ignores it (2003): 437, 850, 866, 932, 936, 949 or 950
+	// (messages stay in the locale's language); ja-JP takes only 932. 0 is the locale's: 437 or 932.
+	OEMCodePage int
 	// AfterBoot starts the host as a boot leaves it: W32Time runs only if its start type says so
 	// (see Reboot). By default it is running, whatever its start type.
 	AfterBoot bool
@@ -94,6 +102,9 @@ func New(cfg Config) (*Machine, error) {
 		cfg.Locale = JaJP
 	default:
 		return nil, fmt.Errorf("winhost: unknown locale %q (want en-US or ja-JP)", cfg.Locale)
+	}
+	if err := cfg.checkCodePage(); err != nil {
+		return nil, err
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = "WIN-SIM"
