@@ -59,6 +59,8 @@ func writeFacts(r *registry, cfg Config) {
 // domain controller, 5 primary (a simulated controller is the PDC emulator unless BackupDC).
 func (h *Machine) domainRole() int {
 	switch h.cfg.Role {
+	case Standalone:
+		return 2
 	case Member:
 		return 3
 	case DomainController:

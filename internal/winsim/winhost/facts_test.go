@@ -51,7 +51,7 @@ func TestFactsRegistry(t *testing.T) {
 						}
 					}
 					ubr, hasUBR := h.GetValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "UBR")
-					if hasUBR != p.atLeast(P2016) || uint32(ubr.Num) != profiles[p].ubr {
+					if hasUBR != p.atLeast(P2016) || ubr.Num != uint64(profiles[p].ubr) {
 						t.Errorf("UBR = %+v", ubr)
 					}
 				})
