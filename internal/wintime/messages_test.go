@@ -121,14 +121,14 @@ func TestApplyCommandTooLong(t *testing.T) {
 		wantLen int // 0: fits
 	}{
 		{"36 peers fit", 36, 0},
-		{"37 peers do not", 37, 8198},
-		{"42 peers do not", 42, 9238},
+		{"37 peers do not", 37, 8388},
+		{"42 peers do not", 42, 9428},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := Settings{Type: NTP, Peers: longPeers(tt.peers)}
 			planErr := CheckApplyLength(want)
-			_, applyErr := ApplyCommand(stopped, want)
+			_, applyErr := ApplyCommand(stopped, want, true)
 			if tt.wantLen == 0 {
 				if planErr != nil || applyErr != nil {
 					t.Fatalf("refused: plan %v, apply %v", planErr, applyErr)
