@@ -73,7 +73,7 @@ func TestNTPConfigUpdateWritesEverySetting(t *testing.T) {
 		ID: types.StringValue(h.Addr()), Host: types.StringValue(h.Addr()),
 		ntpSettingsModel: baseSettings,
 		OnDestroy:        types.StringValue(onDestroyKeep), OSVersion: types.StringValue("10.0.20348.587"),
-		ResyncOnApply:    types.BoolValue(false), PolicyOverrides: types.MapValueMust(types.StringType, map[string]attr.Value{}),
+		ResyncOnApply: types.BoolValue(false), PolicyOverrides: types.MapValueMust(types.StringType, map[string]attr.Value{}),
 	}
 	state := tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(ctx), nil)}
 	if d := state.Set(ctx, &base); d.HasError() {

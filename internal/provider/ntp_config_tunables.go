@@ -228,4 +228,3 @@ func policyWarnings(ctx context.Context, policy types.Map, want wintime.Settings
 	}
 	return diags
 }
-
