@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -315,7 +316,7 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 }
 
 func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, nil, &resp.State)...)
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -330,18 +331,23 @@ func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
+	var prior ntpConfigModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &prior)...); resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &prior, &resp.State)...)
 }
 
-// write is Create and Update: both make the host hold the plan.
-func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Config, state *tfsdk.State) diag.Diagnostics {
+// write is Create and Update: both make the host hold the plan. prior is
+// the state an update starts from, nil for a create.
+func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Config, prior *ntpConfigModel, state *tfsdk.State) diag.Diagnostics {
 	var plan, config ntpConfigModel
 	diags := p.Get(ctx, &plan)
 	diags.Append(c.Get(ctx, &config)...)
 	if diags.HasError() {
 		return diags
 	}
-	diags.Append(r.apply(ctx, &plan, config)...)
+	diags.Append(r.apply(ctx, &plan, config, prior)...)
 	if diags.HasError() {
 		return diags
 	}
@@ -417,37 +423,30 @@ func (r *ntpConfigResource) ImportState(ctx context.Context, req resource.Import
 
 // apply makes the host hold the settings the configuration manages, reads
 // the host back and fills the plan's computed attributes from what it holds.
-func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel) diag.Diagnostics {
+//
+// An update takes the Windows version and what Group Policy holds from the
+// prior state (the refresh before the plan has just read them) and sends one
+// command line, which starts the service if needed, writes, has the service
+// reread its settings and reads the host back. A create reads the host first.
+func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel, prior *ntpConfigModel) diag.Diagnostics {
 	host := plan.Host.ValueString()
 	want, diags := managedSettings(ctx, *plan, config)
 	if diags.HasError() {
 		return diags
 	}
-	ctx, client, current, d := r.dialAndRead(ctx, host)
+	resync := plan.ResyncOnApply.ValueBool()
+	p, d := r.prepare(ctx, host, want, resync, prior)
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
-	if conflicts := wintime.PolicyConflicts(current.PolicyOverrides(), want); len(conflicts) > 0 {
-		for _, c := range conflicts {
-			diags.AddAttributeError(path.Root(c.Attr), "Group Policy overrides "+c.Attr,
-				"Nothing was written to "+host+". "+c.String()+".")
-		}
-		return diags
-	}
-	resync := plan.ResyncOnApply.ValueBool()
-	line, err := wintime.ApplyCommand(current, want, resync)
-	if tooLong := (*wintime.CommandLineTooLongError)(nil); errors.As(err, &tooLong) {
-		diags.Append(commandLineTooLong(len(want.Peers), tooLong))
-		return diags
-	}
+	res, err := p.client.Run(p.ctx, p.line)
 	if err != nil {
 		diags.AddError("Cannot configure the time settings of "+host, err.Error())
 		return diags
 	}
-	res, err := client.Run(ctx, line)
-	if err != nil {
-		diags.AddError("Cannot configure the time settings of "+host, err.Error())
-		return diags
+	started := p.starts
+	if prior != nil {
+		started = wintime.ServiceBefore(res.Stdout) == wintime.ServiceStopped && want.Startup != wintime.StartDisabled
 	}
 	got, readErr := wintime.ParseState(res.Stdout)
 	resynced := resync && readErr == nil // the read-back ran: the exit code is the resync's
@@ -463,15 +462,15 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 				"apply again, or set resync_on_apply = false.", res.ExitCode, hostMessage(res)))
 		return diags
 	case res.ExitCode != 0:
-		started := ""
-		if wintime.StartsService(current, want) {
-			started = "The W32Time service was stopped; the provider tried to start it first (net start w32time), " +
+		note := ""
+		if started || (prior != nil && want.Startup != wintime.StartDisabled) {
+			note = "The provider starts the W32Time service first when it is stopped (net start w32time), " +
 				"and its output is part of the message above. "
 		}
 		diags.AddError("Cannot configure the time settings of "+host,
 			fmt.Sprintf("The host (%s) refused the change with exit code %d: %s\n%sCheck that the account is an "+
 				"administrator of the host and that the Windows Time service can run.",
-				current.Version.Release(), res.ExitCode, hostMessage(res), started))
+				p.version.Release(), res.ExitCode, hostMessage(res), note))
 		return diags
 	}
 	if err := readErr; err != nil {
@@ -484,7 +483,7 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 			fmt.Sprintf("After the change, %s reports: %s.", host, m))
 		return diags
 	}
-	if wintime.StartsService(current, want) && got.Service == wintime.ServiceRunning {
+	if started && got.Service == wintime.ServiceRunning {
 		diags.AddWarning("Windows Time service started on "+host,
 			"The W32Time service was stopped, and w32tm cannot apply settings to a stopped service, so the provider "+
 				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
@@ -495,4 +494,69 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 	diags.Append(plan.setFromHost(ctx, got)...)
 	plan.ID = types.StringValue(host)
 	return diags
+}
+
+// applyPlan is the command line an apply sends, and what it needs to run it.
+type applyPlan struct {
+	ctx     context.Context
+	client  *transport.Client
+	line    string
+	version wintime.Version
+	starts  bool // a create found the service stopped and starts it
+}
+
+// prepare connects to host and builds the apply's command line: for an
+// update whose prior state knows the Windows version, from that state alone;
+// otherwise (a create, or a state without os_version) after reading the
+// host. Settings Group Policy holds at other values are refused before
+// anything is written.
+func (r *ntpConfigResource) prepare(ctx context.Context, host string, want wintime.Settings, resync bool, prior *ntpConfigModel) (applyPlan, diag.Diagnostics) {
+	var p applyPlan
+	var diags diag.Diagnostics
+	var policy map[string]string
+	var err error
+	if v, ok := priorVersion(prior); ok {
+		p.version = v
+		if d := prior.PolicyOverrides.ElementsAs(ctx, &policy, false); d.HasError() || prior.PolicyOverrides.IsNull() {
+			policy = nil
+		}
+		p.ctx, p.client, diags = r.dial(ctx, host)
+		if diags.HasError() {
+			return p, diags
+		}
+		p.line, err = wintime.UpdateCommand(v, want, resync)
+	} else {
+		var current wintime.State
+		p.ctx, p.client, current, diags = r.dialAndRead(ctx, host)
+		if diags.HasError() {
+			return p, diags
+		}
+		p.version, policy = current.Version, current.PolicyOverrides()
+		p.starts = wintime.StartsService(current, want)
+		p.line, err = wintime.ApplyCommand(current, want, resync)
+	}
+	if conflicts := wintime.PolicyConflicts(policy, want); len(conflicts) > 0 {
+		for _, c := range conflicts {
+			diags.AddAttributeError(path.Root(c.Attr), "Group Policy overrides "+c.Attr,
+				"Nothing was written to "+host+". "+c.String()+".")
+		}
+		return p, diags
+	}
+	if tooLong := (*wintime.CommandLineTooLongError)(nil); errors.As(err, &tooLong) {
+		diags.Append(commandLineTooLong(len(want.Peers), tooLong))
+		return p, diags
+	}
+	if err != nil {
+		diags.AddError("Cannot configure the time settings of "+host, err.Error())
+	}
+	return p, diags
+}
+
+// priorVersion returns the Windows version an update's prior state records.
+func priorVersion(prior *ntpConfigModel) (wintime.Version, bool) {
+	if prior == nil || prior.OSVersion.IsNull() || prior.OSVersion.IsUnknown() {
+		return wintime.Version{}, false
+	}
+	v, err := wintime.ParseVer("[" + prior.OSVersion.ValueString() + "]")
+	return v, err == nil && v.Supported()
 }

@@ -232,3 +232,39 @@ func formatHeld(t Tunable, n uint32, held bool) string {
 	}
 	return t.Format(n)
 }
+
+// UpdateCommand is ApplyCommand for a host whose version is known (from the
+// state) but that was not read before: an update costs one command. Not
+// knowing whether the service runs, the line asks `sc query` first (so that
+// ServiceBefore can tell the caller) and starts the service unless want
+// disables it; `net start` of a running service fails harmlessly, as in
+// ApplyCommand. Its output parses with ParseState and ServiceBefore.
+func UpdateCommand(v Version, want Settings, resync bool) (string, error) {
+	line, err := updateLine(v, want, resync)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckCommandLine(line); err != nil {
+		return "", err
+	}
+	return line, nil
+}
+
+// updateLine is UpdateCommand without the length check.
+func updateLine(v Version, want Settings, resync bool) (string, error) {
+	line, err := applyLine(State{Version: v, Installed: true, Service: ServiceStopped}, want, resync)
+	if err != nil {
+		return "", err
+	}
+	return "sc query w32time & " + line, nil
+}
+
+// ServiceBefore reads, from the output of UpdateCommand, the state of the
+// service before the line changed anything: the first `sc query` before the
+// read-back's version line. ServiceNotInstalled when there is none.
+func ServiceBefore(out string) ServiceState {
+	if loc := verPattern.FindStringIndex(out); loc != nil {
+		out = out[:loc[0]]
+	}
+	return parseService(out)
+}

@@ -132,25 +132,22 @@ func (s State) Effective() Settings {
 }
 
 // ReadCommand is the one command line that reads everything State holds:
-// the version, the W32Time keys of every setting the provider manages and
-// their Group Policy keys, the service's state and its start type. Each part
-// is joined with `&` so that a missing key (the policy keys usually are, and
-// VMICTimeProvider is before Server 2008 R2) does not stop the rest; the
-// error text of those that may be missing is discarded.
+// the version, the W32Time service's keys (Parameters, Config and the time
+// providers) and the Group Policy keys that override them, the service's
+// state and its start type. Each of the two trees is listed whole by one
+// `reg query /s`: shorter than one query per key, which leaves more of the
+// apply line (which ends with this read) to the peers. The parts are joined
+// with `&` so that a missing key (the policy tree usually is) does not stop
+// the rest; the policy query's error text is discarded.
 func ReadCommand() string {
-	parts := []string{
+	return strings.Join([]string{
 		"ver",
 		`reg query "` + CurrentVersionKey + `" /v ProductName`,
-		`reg query "` + ParametersKey + `"`,
-	}
-	for _, k := range tunableKeys() {
-		parts = append(parts, `reg query "`+k+`"`+map[bool]string{true: " 2>nul"}[k == VMICKey])
-	}
-	// Every policy key the provider reads lies under one root, which a single
-	// query lists whole: shorter than one query per key, which leaves more of
-	// the apply line to the peers.
-	parts = append(parts, `reg query "`+PolicyRootKey+`" /s 2>nul`)
-	return strings.Join(append(parts, "sc query w32time", "sc qc w32time"), " & ")
+		`reg query "` + ServiceKey + `" /s`,
+		`reg query "` + PolicyRootKey + `" /s 2>nul`,
+		"sc query w32time",
+		"sc qc w32time",
+	}, " & ")
 }
 
 // scState matches the state line of `sc query`. The label before the colon may
@@ -195,18 +192,23 @@ func ParseState(out string) (State, error) {
 		s.PolicyType, s.PolicyPeers = p.Type, p.Peers
 	}
 
-	s.Service = ServiceNotInstalled
-	if m := scState.FindStringSubmatch(out); m != nil {
-		switch m[2] {
-		case "RUNNING":
-			s.Service = ServiceRunning
-		case "STOPPED":
-			s.Service = ServiceStopped
-		default:
-			s.Service = ServicePending
-		}
-	}
+	s.Service = parseService(out)
 	return s, nil
+}
+
+// parseService reads the first `sc query` state in out.
+func parseService(out string) ServiceState {
+	m := scState.FindStringSubmatch(out)
+	if m == nil {
+		return ServiceNotInstalled
+	}
+	switch m[2] {
+	case "RUNNING":
+		return ServiceRunning
+	case "STOPPED":
+		return ServiceStopped
+	}
+	return ServicePending
 }
 
 // settingsFrom reads Type and NtpServer from one registry key. Absent values

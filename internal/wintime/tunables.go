@@ -15,6 +15,9 @@ const (
 	VMICKey            = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time\TimeProviders\VMICTimeProvider`
 	PolicyNtpClientKey = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\TimeProviders\NtpClient`
 	PolicyNtpServerKey = `HKLM\SOFTWARE\Policies\Microsoft\W32Time\TimeProviders\NtpServer`
+	// ServiceKey holds every W32Time key: the service's, Parameters, Config
+	// and the time providers.
+	ServiceKey = `HKLM\SYSTEM\CurrentControlSet\Services\W32Time`
 	// PolicyRootKey holds every W32Time policy key.
 	PolicyRootKey = `HKLM\SOFTWARE\Policies\Microsoft\W32Time`
 )
@@ -257,18 +260,6 @@ func readTunables(keys map[string]*RegKey, policy bool) map[string]uint32 {
 		}
 	}
 	return out
-}
-
-// tunableKeys are the local keys the read queries for the tunables, in
-// order, each once.
-func tunableKeys() []string {
-	var keys []string
-	for _, t := range Tunables {
-		if k := t.Key; !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
 }
 
 // CheckVersion refuses settings that version v does not have, naming the
