@@ -100,7 +100,7 @@ func TestReportRowsAndTargets(t *testing.T) {
 	if tg := byWhat["HTTP requests per refresh, shell open"]; !tg.Known || !tg.Met {
 		t.Errorf("3 requests should meet the refresh target: %+v", tg)
 	}
-	if tg := byWhat["HTTP requests per apply, read-back included, shell open"]; tg.Known {
+	if tg := byWhat["HTTP requests per update, read-back included, shell open"]; tg.Known {
 		t.Errorf("no apply case was run, yet: %+v", tg)
 	}
 	var b bytes.Buffer
