@@ -184,7 +184,7 @@ func BenchmarkApplyCommandPlans(b *testing.B) {
 		b.Run(v.String(), func(b *testing.B) {
 			for b.Loop() {
 				for _, typ := range wintime.Types {
-					if _, err := wintime.ApplyCommand(st, wintime.Settings{Type: typ, Peers: peers}); err != nil {
+					if _, err := wintime.ApplyCommand(st, wintime.Settings{Type: typ, Peers: peers}, false); err != nil {
 						b.Fatal(err)
 					}
 				}
