@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -402,5 +404,59 @@ func TestAccNTPConfig_badRanges(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
 	if slices.ContainsFunc(tg.history(), func(l string) bool { return strings.Contains(l, "reg add") }) {
 		t.Errorf("a refused configuration wrote the host: %q", tg.history())
+	}
+}
+
+// TestAccNTPConfig_stateBeforeTunables plans, through the CLI, from a state
+// written as the provider wrote it before the tunables, service_startup,
+// resync_on_apply and policy_overrides existed: the plan must show no change
+// (the refresh fills the new attributes from the host).
+func TestAccNTPConfig_stateBeforeTunables(t *testing.T) {
+	needSim(t)
+	tg := newTarget(t, winsim.Options{Profile: "2022"})
+	v := versionOf(t, tg)
+	config := ntpConfig(tg, "NTP", `  ntp_servers = [{ address = "time.windows.com" }]`, "")
+	d := newCLIDir(t, config)
+	state := fmt.Sprintf(`{
+  "version": 4,
+  "terraform_version": "1.11.4",
+  "serial": 1,
+  "lineage": "0b6e4a8e-3c0e-4f7a-9d55-7f2f3a1c1e01",
+  "outputs": {},
+  "resources": [
+    {
+      "mode": "managed",
+      "type": "windows_ntp_config",
+      "name": "test",
+      "provider": "provider[\"%s\"]",
+      "instances": [
+        {
+          "schema_version": 0,
+          "attributes": {
+            "host": %q,
+            "id": %q,
+            "ntp_servers": [{"address": "time.windows.com", "flags": ["Client", "SpecialInterval"]}],
+            "on_destroy": "keep",
+            "os_version": %q,
+            "reliable": false,
+            "type": "NTP"
+          },
+          "sensitive_attributes": []
+        }
+      ]
+    }
+  ]
+}
+`, d.addr, tg.host, tg.host, v.String())
+	if err := os.WriteFile(filepath.Join(d.dir, "terraform.tfstate"), []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tg.clearHistory()
+	out, err := d.run("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if err != nil {
+		t.Fatalf("the plan from the old state is not empty (%v):\n%s", err, out)
+	}
+	if tg.ranContaining("reg add") || tg.ranContaining("w32tm /config") {
+		t.Errorf("the plan wrote the host: %q", tg.history())
 	}
 }
