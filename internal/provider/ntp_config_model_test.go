@@ -146,6 +146,7 @@ func tunableBaseAndChanged(t *testing.T, tu wintime.Tunable) (base, other uint32
 		return base, 1 - base
 	case wintime.KindEnum:
 		return base, (base + 1) % uint32(len(tu.Names))
+	case wintime.KindNumber, wintime.KindUnlimited:
 	}
 	if base == wintime.Unlimited || base+1 > tu.Max {
 		return base, tu.Min

@@ -28,7 +28,8 @@ import (
 
 // tunableValue returns the model's field of tunable t, found by its tfsdk tag.
 func (m *ntpSettingsModel) tunableValue(t wintime.Tunable) attr.Value {
-	return m.tunableField(t).Interface().(attr.Value)
+	v, _ := m.tunableField(t).Interface().(attr.Value) // every field of the model is one
+	return v
 }
 
 // setTunable sets the field of t to n, or to null when n is nil.

@@ -101,7 +101,7 @@ func checkDWord(tg *target, key, name string, want uint32) resource.TestCheckFun
 			return nil
 		}
 		v, ok := tg.sim.Machine().GetValue(key, name)
-		if !ok || v.Type != "REG_DWORD" || uint32(v.Num) != want {
+		if !ok || v.Type != "REG_DWORD" || v.Num != uint64(want) {
 			return fmt.Errorf("%s\\%s = %+v (present: %v), want REG_DWORD %d", key, name, v, ok, want)
 		}
 		return nil
@@ -348,8 +348,8 @@ func TestAccNTPConfig_startupReboot(t *testing.T) {
 			running := tg.sim.Machine().ServiceState() == "RUNNING"
 			got := running && err == nil && st.Synchronized()
 			if got != want {
-				return fmt.Errorf("after the reboot: service %s, synchronised %v (%v), want synchronised %v",
-					tg.sim.Machine().ServiceState(), got, err, want)
+				return fmt.Errorf("after the reboot: service %s, synchronised %v (status read: %s), want synchronised %v",
+					tg.sim.Machine().ServiceState(), got, fmt.Sprint(err), want)
 			}
 			return nil
 		}

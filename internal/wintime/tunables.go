@@ -176,6 +176,7 @@ func (t Tunable) RangeText() string {
 		return strings.Join(t.Names, ", ")
 	case KindUnlimited:
 		return fmt.Sprintf("%d to %d %s, or %q", t.Min, t.Max, t.Unit, UnlimitedName)
+	case KindNumber:
 	}
 	return fmt.Sprintf("%d to %d %s", t.Min, t.Max, t.Unit)
 }
@@ -195,6 +196,7 @@ func (t Tunable) Format(n uint32) string {
 		if n == Unlimited {
 			return UnlimitedName
 		}
+	case KindNumber:
 	}
 	return strconv.FormatUint(uint64(n), 10)
 }
@@ -222,9 +224,10 @@ func (t Tunable) Parse(s string) (uint32, error) {
 		if strings.EqualFold(s, UnlimitedName) {
 			return Unlimited, nil
 		}
+	case KindNumber:
 	}
 	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil || uint32(n) < t.Min || uint32(n) > t.Max {
+	if err != nil || n < uint64(t.Min) || n > uint64(t.Max) {
 		return 0, bad
 	}
 	return uint32(n), nil
@@ -306,16 +309,16 @@ func tunableSteps(want Settings) []string {
 	return steps
 }
 
-// availableOn returns want without the settings version v does not have.
-func (want Settings) availableOn(v Version) Settings {
-	out := want
+// availableOn returns s without the settings version v does not have.
+func (s Settings) availableOn(v Version) Settings {
+	out := s
 	out.Tunables = map[string]uint32{}
 	for _, t := range Tunables {
-		if n, ok := want.Tunables[t.Attr]; ok && t.Available(v) {
+		if n, ok := s.Tunables[t.Attr]; ok && t.Available(v) {
 			out.Tunables[t.Attr] = n
 		}
 	}
-	if !want.Startup.Available(v) {
+	if !s.Startup.Available(v) {
 		out.Startup = StartAutomatic
 	}
 	return out
