@@ -100,7 +100,7 @@ func TestReportRowsAndTargets(t *testing.T) {
 	if tg := byWhat["HTTP requests per refresh, shell open"]; !tg.Known || !tg.Met {
 		t.Errorf("3 requests should meet the refresh target: %+v", tg)
 	}
-	if tg := byWhat["HTTP requests per apply, read-back included, shell open"]; tg.Known {
+	if tg := byWhat["HTTP requests per update, read-back included, shell open"]; tg.Known {
 		t.Errorf("no apply case was run, yet: %+v", tg)
 	}
 	var b bytes.Buffer
@@ -184,7 +184,7 @@ func BenchmarkApplyCommandPlans(b *testing.B) {
 		b.Run(v.String(), func(b *testing.B) {
 			for b.Loop() {
 				for _, typ := range wintime.Types {
-					if _, err := wintime.ApplyCommand(st, wintime.Settings{Type: typ, Peers: peers}); err != nil {
+					if _, err := wintime.ApplyCommand(st, wintime.Settings{Type: typ, Peers: peers}, false); err != nil {
 						b.Fatal(err)
 					}
 				}

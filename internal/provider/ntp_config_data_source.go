@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -29,6 +30,7 @@ func (d *ntpConfigDataSource) Metadata(_ context.Context, req datasource.Metadat
 }
 
 func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	defer func() { maps.Copy(resp.Schema.Attributes, dataSourceTunableAttributes()) }()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads where a Windows host takes its time from, without managing it: the effective " +
 			"W32Time `Type` and `NtpServer` (Group Policy values where a policy sets them), whether the host " +
@@ -111,5 +113,6 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.OSName = types.StringValue(st.Version.Release())
 	m.ServiceState = types.StringValue(string(st.Service))
 	m.GroupPolicy = types.BoolValue(st.PolicyType != "" || st.PolicyPeers != nil)
+	m.PolicyOverrides = policyOverridesValue(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

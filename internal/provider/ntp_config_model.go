@@ -19,8 +19,10 @@ type ntpConfigModel struct {
 	ID   types.String `tfsdk:"id"`
 	Host types.String `tfsdk:"host"`
 	ntpSettingsModel
-	OnDestroy types.String `tfsdk:"on_destroy"`
-	OSVersion types.String `tfsdk:"os_version"`
+	OnDestroy       types.String `tfsdk:"on_destroy"`
+	OSVersion       types.String `tfsdk:"os_version"`
+	ResyncOnApply   types.Bool   `tfsdk:"resync_on_apply"`
+	PolicyOverrides types.Map    `tfsdk:"policy_overrides"`
 }
 
 // ntpConfigMeta names the attributes of windows_ntp_config that are not time
@@ -29,7 +31,7 @@ type ntpConfigModel struct {
 // it is unmanaged (see managedSettings and planUnmanaged).
 // TestNTPConfigUpdateWritesEverySetting fails on an attribute that is in
 // neither.
-var ntpConfigMeta = []string{"id", "host", "on_destroy", "os_version"}
+var ntpConfigMeta = []string{"id", "host", "on_destroy", "os_version", "resync_on_apply", "policy_overrides"}
 
 // ntpConfigDataModel is the windows_ntp_config data source's configuration
 // and result.
@@ -37,18 +39,43 @@ type ntpConfigDataModel struct {
 	ID   types.String `tfsdk:"id"`
 	Host types.String `tfsdk:"host"`
 	ntpSettingsModel
-	OSVersion    types.String `tfsdk:"os_version"`
-	OSName       types.String `tfsdk:"os_name"`
-	ServiceState types.String `tfsdk:"service_state"`
-	GroupPolicy  types.Bool   `tfsdk:"group_policy"`
+	OSVersion       types.String `tfsdk:"os_version"`
+	OSName          types.String `tfsdk:"os_name"`
+	ServiceState    types.String `tfsdk:"service_state"`
+	GroupPolicy     types.Bool   `tfsdk:"group_policy"`
+	PolicyOverrides types.Map    `tfsdk:"policy_overrides"`
 }
 
 // ntpSettingsModel is the time settings, as the resource manages them and
-// the data source reads them.
+// the data source reads them. The fields after ServiceStartup are the
+// tunables of wintime.Tunables, one each, found by their tfsdk tag (see
+// tunableValue): an entry added to the table needs its field here.
 type ntpSettingsModel struct {
-	Type       types.String `tfsdk:"type"`
-	NTPServers types.List   `tfsdk:"ntp_servers"` // of peerModel
-	Reliable   types.Bool   `tfsdk:"reliable"`
+	Type           types.String `tfsdk:"type"`
+	NTPServers     types.List   `tfsdk:"ntp_servers"` // of peerModel
+	Reliable       types.Bool   `tfsdk:"reliable"`
+	ServiceStartup types.String `tfsdk:"service_startup"`
+
+	SpecialPollInterval        types.Int64  `tfsdk:"special_poll_interval"`
+	CrossSiteSyncFlags         types.String `tfsdk:"cross_site_sync_flags"`
+	ResolvePeerBackoffMinutes  types.Int64  `tfsdk:"resolve_peer_backoff_minutes"`
+	ResolvePeerBackoffMaxTimes types.Int64  `tfsdk:"resolve_peer_backoff_max_times"`
+	NTPClientEnabled           types.Bool   `tfsdk:"ntp_client_enabled"`
+	MinPollInterval            types.Int64  `tfsdk:"min_poll_interval"`
+	MaxPollInterval            types.Int64  `tfsdk:"max_poll_interval"`
+	MaxPosPhaseCorrection      types.String `tfsdk:"max_pos_phase_correction"`
+	MaxNegPhaseCorrection      types.String `tfsdk:"max_neg_phase_correction"`
+	UpdateInterval             types.Int64  `tfsdk:"update_interval"`
+	LargePhaseOffset           types.Int64  `tfsdk:"large_phase_offset"`
+	MaxAllowedPhaseOffset      types.Int64  `tfsdk:"max_allowed_phase_offset"`
+	PhaseCorrectRate           types.Int64  `tfsdk:"phase_correct_rate"`
+	FrequencyCorrectRate       types.Int64  `tfsdk:"frequency_correct_rate"`
+	HoldPeriod                 types.Int64  `tfsdk:"hold_period"`
+	SpikeWatchPeriod           types.Int64  `tfsdk:"spike_watch_period"`
+	EventLogFlags              types.Int64  `tfsdk:"event_log_flags"`
+	UtilizeSSLTimeData         types.Bool   `tfsdk:"utilize_ssl_time_data"`
+	NTPServerEnabled           types.Bool   `tfsdk:"ntp_server_enabled"`
+	VMICTimeProviderEnabled    types.Bool   `tfsdk:"vmic_time_provider_enabled"`
 }
 
 // peerModel is one element of ntp_servers.
@@ -74,6 +101,14 @@ func managedSettings(ctx context.Context, m, config ntpConfigModel) (wintime.Set
 	}
 	if config.Reliable.IsNull() {
 		m.Reliable = types.BoolNull()
+	}
+	if config.ServiceStartup.IsNull() {
+		m.ServiceStartup = types.StringNull()
+	}
+	for _, t := range wintime.Tunables {
+		if config.tunableValue(t).IsNull() {
+			m.setTunable(t, nil)
+		}
 	}
 	return m.settings(ctx)
 }
@@ -112,6 +147,22 @@ func (m ntpSettingsModel) settings(ctx context.Context) (wintime.Settings, diag.
 	if !m.NTPServers.IsNull() && !m.NTPServers.IsUnknown() {
 		s.Peers, diags = peersFromList(ctx, m.NTPServers)
 	}
+	if !m.ServiceStartup.IsNull() && !m.ServiceStartup.IsUnknown() {
+		s.Startup = wintime.StartType(m.ServiceStartup.ValueString())
+	}
+	for _, t := range wintime.Tunables {
+		n, ok, err := tunableFromValue(t, m.tunableValue(t))
+		if err != nil {
+			diags.AddAttributeError(path.Root(t.Attr), "Invalid "+t.Attr, err.Error())
+			continue
+		}
+		if ok {
+			if s.Tunables == nil {
+				s.Tunables = map[string]uint32{}
+			}
+			s.Tunables[t.Attr] = n
+		}
+	}
 	return s, diags
 }
 
@@ -149,6 +200,17 @@ func (m *ntpSettingsModel) setFromHost(ctx context.Context, st wintime.State) di
 	eff := st.Effective()
 	m.Type = types.StringValue(string(eff.Type))
 	m.Reliable = types.BoolValue(st.Reliable())
+	m.ServiceStartup = types.StringNull()
+	if st.Local.Startup != "" {
+		m.ServiceStartup = types.StringValue(string(st.Local.Startup))
+	}
+	for _, t := range wintime.Tunables {
+		if n, ok := eff.Tunables[t.Attr]; ok {
+			m.setTunable(t, &n)
+		} else {
+			m.setTunable(t, nil)
+		}
+	}
 
 	if !m.NTPServers.IsNull() && !m.NTPServers.IsUnknown() {
 		if prior, d := peersFromList(ctx, m.NTPServers); !d.HasError() && wintime.EqualPeers(prior, eff.Peers) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
 // TestNTPConfigUpdateWritesEverySetting changes each attribute of
@@ -45,9 +46,18 @@ func TestNTPConfigUpdateWritesEverySetting(t *testing.T) {
 
 	// changed holds, for each setting, a value other than base's.
 	changed := map[string]attr.Value{
-		"type":        types.StringValue("AllSync"),
-		"ntp_servers": peerList(t, peerModel{Address: types.StringValue("time.windows.com"), Flags: stringSet(t, "Client")}),
-		"reliable":    types.BoolValue(true),
+		"type":            types.StringValue("AllSync"),
+		"ntp_servers":     peerList(t, peerModel{Address: types.StringValue("time.windows.com"), Flags: stringSet(t, "Client")}),
+		"reliable":        types.BoolValue(true),
+		"service_startup": types.StringValue("automatic"),
+	}
+	var baseSettings ntpSettingsModel
+	for _, tu := range wintime.Tunables {
+		n, other := tunableBaseAndChanged(t, tu)
+		baseSettings.setTunable(tu, &n)
+		var c ntpSettingsModel
+		c.setTunable(tu, &other)
+		changed[tu.Attr] = c.tunableValue(tu)
 	}
 	for name := range s.Attributes {
 		if _, ok := changed[name]; !ok && !slices.Contains(ntpConfigMeta, name) {
@@ -55,14 +65,15 @@ func TestNTPConfigUpdateWritesEverySetting(t *testing.T) {
 				"change it: give it a changed value here, and convert it in ntpSettingsModel.settings", name)
 		}
 	}
+	baseSettings.Type = types.StringValue("NTP")
+	baseSettings.NTPServers = peerList(t, peerModel{Address: types.StringValue("ntp.nict.jp"), Flags: stringSet(t, "SpecialInterval", "Client")})
+	baseSettings.Reliable = types.BoolValue(false)
+	baseSettings.ServiceStartup = types.StringValue("manual")
 	base := ntpConfigModel{
 		ID: types.StringValue(h.Addr()), Host: types.StringValue(h.Addr()),
-		ntpSettingsModel: ntpSettingsModel{
-			Type:       types.StringValue("NTP"),
-			NTPServers: peerList(t, peerModel{Address: types.StringValue("ntp.nict.jp"), Flags: stringSet(t, "SpecialInterval", "Client")}),
-			Reliable:   types.BoolValue(false),
-		},
-		OnDestroy: types.StringValue(onDestroyKeep), OSVersion: types.StringValue("10.0.20348.587"),
+		ntpSettingsModel: baseSettings,
+		OnDestroy:        types.StringValue(onDestroyKeep), OSVersion: types.StringValue("10.0.20348.587"),
+		ResyncOnApply: types.BoolValue(false), PolicyOverrides: types.MapValueMust(types.StringType, map[string]attr.Value{}),
 	}
 	state := tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(ctx), nil)}
 	if d := state.Set(ctx, &base); d.HasError() {
@@ -84,7 +95,8 @@ func TestNTPConfigUpdateWritesEverySetting(t *testing.T) {
 			changes = append(changes, change{name: name + " unmanaged", attr: name, value: v, unmanaged: true})
 		}
 	}
-	changes = append(changes, change{name: "on_destroy", attr: "on_destroy", value: types.StringValue(onDestroyReset)})
+	changes = append(changes, change{name: "on_destroy", attr: "on_destroy", value: types.StringValue(onDestroyReset)},
+		change{name: "resync_on_apply", attr: "resync_on_apply", value: types.BoolValue(true)})
 	for _, c := range changes {
 		t.Run(c.name, func(t *testing.T) {
 			plan := tfsdk.Plan{Schema: s, Raw: state.Raw.Copy()}
@@ -103,12 +115,60 @@ func TestNTPConfigUpdateWritesEverySetting(t *testing.T) {
 			if resp.Diagnostics.HasError() {
 				t.Fatalf("Update: %v", resp.Diagnostics)
 			}
-			wrote := slices.ContainsFunc(h.Machine().History(), func(l string) bool { return strings.Contains(l, "w32tm /config") })
+			// What writes the attribute: its own command where it has one.
+			marker := "w32tm /config"
+			if tu, ok := wintime.LookupTunable(c.attr); ok {
+				marker = tu.Key + `" /v ` + tu.Value + ` /t REG_DWORD`
+			} else if c.attr == "service_startup" {
+				marker = "sc config w32time start="
+			}
+			wrote := slices.ContainsFunc(h.Machine().History(), func(l string) bool { return strings.Contains(l, marker) })
 			switch {
 			case c.wantWrite && !wrote:
 				t.Errorf("a change of %s did not reach the host (it ran %q): convert it in ntpSettingsModel.settings", c.attr, h.Machine().History())
 			case !c.wantWrite && wrote:
 				t.Errorf("a change of %s (unmanaged: %v) wrote the host: %q", c.attr, c.unmanaged, h.Machine().History())
+			}
+		})
+	}
+}
+
+// tunableBaseAndChanged returns a valid value of tu (its standalone default)
+// and another valid one.
+func tunableBaseAndChanged(t *testing.T, tu wintime.Tunable) (base, other uint32) {
+	t.Helper()
+	base, err := tu.Parse(tu.Defaults[0])
+	if err != nil {
+		t.Fatalf("%s: default %q: %v", tu.Attr, tu.Defaults[0], err)
+	}
+	switch tu.Kind {
+	case wintime.KindBool:
+		return base, 1 - base
+	case wintime.KindEnum:
+		return base, (base + 1) % uint32(len(tu.Names))
+	case wintime.KindNumber, wintime.KindUnlimited:
+	}
+	if base == wintime.Unlimited || base+1 > tu.Max {
+		return base, tu.Min
+	}
+	return base, base + 1
+}
+
+// TestTunablesHaveFields: every tunable has its field in ntpSettingsModel,
+// of the type its kind needs, and the conversions both ways agree.
+func TestTunablesHaveFields(t *testing.T) {
+	for _, tu := range wintime.Tunables {
+		t.Run(tu.Attr, func(t *testing.T) {
+			var m ntpSettingsModel
+			_, want := tunableBaseAndChanged(t, tu)
+			m.setTunable(tu, &want)
+			got, ok, err := tunableFromValue(tu, m.tunableValue(tu))
+			if err != nil || !ok || got != want {
+				t.Errorf("round trip of %d: got %d, %v, %v", want, got, ok, err)
+			}
+			m.setTunable(tu, nil)
+			if !m.tunableValue(tu).IsNull() {
+				t.Errorf("setTunable(nil) left %v", m.tunableValue(tu))
 			}
 		})
 	}

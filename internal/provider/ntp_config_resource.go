@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -13,8 +14,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
@@ -24,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -59,6 +63,7 @@ func (r *ntpConfigResource) Metadata(_ context.Context, req resource.MetadataReq
 func (r *ntpConfigResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	defaultFlags, diags := types.SetValueFrom(ctx, types.StringType, wintime.DefaultFlags.Names())
 	resp.Diagnostics.Append(diags...)
+	defer func() { maps.Copy(resp.Schema.Attributes, tunableAttributes()) }()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages where a Windows host takes its time from: the Windows Time service's `Type` and " +
 			"its `NtpServer` peers, under `HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters`.\n\n" +
@@ -151,6 +156,23 @@ func (r *ntpConfigResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"resync_on_apply": schema.BoolAttribute{
+				MarkdownDescription: "Whether an apply that changes the host then asks the service to synchronise at " +
+					"once (`w32tm /resync`). When the host has no time data to synchronise from (its sources cannot " +
+					"be reached: exit code `0x800705B4`), the apply succeeds with a warning; any other failure of the " +
+					"resync fails the apply after the settings were written. Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"policy_overrides": schema.MapAttribute{
+				MarkdownDescription: policyOverridesDoc + " When the configuration sets a value that policy holds at " +
+					"another value, the plan warns and the apply fails without writing it: a local value there would " +
+					"never be used. The other attributes always show the effective value.",
+				ElementType:   types.StringType,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
+			},
 		},
 	}
 }
@@ -162,7 +184,11 @@ func (r *ntpConfigResource) Configure(_ context.Context, req resource.ConfigureR
 func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m ntpConfigModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.Type.IsUnknown() || m.Type.IsNull() || m.NTPServers.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkPollRange(ctx, m, resp)
+	if m.Type.IsUnknown() || m.Type.IsNull() || m.NTPServers.IsUnknown() {
 		return
 	}
 	t := wintime.Type(m.Type.ValueString())
@@ -196,6 +222,17 @@ func (r *ntpConfigResource) ValidateConfig(ctx context.Context, req resource.Val
 		return
 	}
 	checkLineLength(ctx, m, resp)
+}
+
+// checkPollRange refuses a min_poll_interval above max_poll_interval.
+func checkPollRange(ctx context.Context, m ntpConfigModel, resp *resource.ValidateConfigResponse) {
+	want, d := m.settings(ctx)
+	if d.HasError() {
+		return
+	}
+	if err := wintime.CheckPollRange(want); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("min_poll_interval"), "Poll intervals out of order", err.Error()+".")
+	}
 }
 
 // configPeers returns the elements of a configuration's ntp_servers, nil
@@ -260,14 +297,26 @@ func (r *ntpConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if replace {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("os_version"), types.StringUnknown())...)
 	}
-	_, w, diags := writes(ctx, req.Plan, req.State, req.Config)
-	if resp.Diagnostics.Append(diags...); w && !diags.HasError() {
-		planUnmanaged(ctx, ntpConfigMeta, req, resp)
+	plan, w, diags := writes(ctx, req.Plan, req.State, req.Config)
+	if resp.Diagnostics.Append(diags...); !w || diags.HasError() {
+		return
+	}
+	planUnmanaged(ctx, ntpConfigMeta, req, resp)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("policy_overrides"), types.MapUnknown(types.StringType))...)
+	var state, config ntpConfigModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	want, diags := managedSettings(ctx, plan, config)
+	if resp.Diagnostics.Append(diags...); !diags.HasError() {
+		resp.Diagnostics.Append(policyWarnings(ctx, state.PolicyOverrides, want)...)
 	}
 }
 
 func (r *ntpConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, nil, &resp.State)...)
 }
 
 func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -282,18 +331,23 @@ func (r *ntpConfigResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &resp.State)...)
+	var prior ntpConfigModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &prior)...); resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.write(ctx, req.Plan, req.Config, &prior, &resp.State)...)
 }
 
-// write is Create and Update: both make the host hold the plan.
-func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Config, state *tfsdk.State) diag.Diagnostics {
+// write is Create and Update: both make the host hold the plan. prior is
+// the state an update starts from, nil for a create.
+func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Config, prior *ntpConfigModel, state *tfsdk.State) diag.Diagnostics {
 	var plan, config ntpConfigModel
 	diags := p.Get(ctx, &plan)
 	diags.Append(c.Get(ctx, &config)...)
 	if diags.HasError() {
 		return diags
 	}
-	diags.Append(r.apply(ctx, &plan, config)...)
+	diags.Append(r.apply(ctx, &plan, config, prior)...)
 	if diags.HasError() {
 		return diags
 	}
@@ -329,6 +383,10 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 		state.OnDestroy = types.StringValue(onDestroyKeep)
 	}
 	state.OSVersion = types.StringValue(st.Version.String())
+	if state.ResyncOnApply.IsNull() || state.ResyncOnApply.IsUnknown() {
+		state.ResyncOnApply = types.BoolValue(false)
+	}
+	state.PolicyOverrides = policyOverridesValue(st)
 	resp.Diagnostics.Append(state.setFromHost(ctx, st)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -365,44 +423,57 @@ func (r *ntpConfigResource) ImportState(ctx context.Context, req resource.Import
 
 // apply makes the host hold the settings the configuration manages, reads
 // the host back and fills the plan's computed attributes from what it holds.
-func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel) diag.Diagnostics {
+//
+// An update takes the Windows version and what Group Policy holds from the
+// prior state (the refresh before the plan has just read them) and sends one
+// command line, which starts the service if needed, writes, has the service
+// reread its settings and reads the host back. A create reads the host first.
+func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, config ntpConfigModel, prior *ntpConfigModel) diag.Diagnostics {
 	host := plan.Host.ValueString()
 	want, diags := managedSettings(ctx, *plan, config)
 	if diags.HasError() {
 		return diags
 	}
-	ctx, client, current, d := r.dialAndRead(ctx, host)
+	resync := plan.ResyncOnApply.ValueBool()
+	p, d := r.prepare(ctx, host, want, resync, prior)
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
-	line, err := wintime.ApplyCommand(current, want)
-	if tooLong := (*wintime.CommandLineTooLongError)(nil); errors.As(err, &tooLong) {
-		diags.Append(commandLineTooLong(len(want.Peers), tooLong))
-		return diags
-	}
+	res, err := p.client.Run(p.ctx, p.line)
 	if err != nil {
 		diags.AddError("Cannot configure the time settings of "+host, err.Error())
 		return diags
 	}
-	res, err := client.Run(ctx, line)
-	if err != nil {
-		diags.AddError("Cannot configure the time settings of "+host, err.Error())
-		return diags
+	started := p.starts
+	if prior != nil {
+		started = wintime.ServiceBefore(res.Stdout) == wintime.ServiceStopped && want.Startup != wintime.StartDisabled
 	}
-	if res.ExitCode != 0 {
-		started := ""
-		if wintime.NeedsStart(current) {
-			started = "The W32Time service was stopped; the provider tried to start it first (net start w32time), " +
+	got, readErr := wintime.ParseState(res.Stdout)
+	resynced := resync && readErr == nil // the read-back ran: the exit code is the resync's
+	switch {
+	case resynced && res.ExitCode == wintime.ExitNoTimeData:
+		diags.AddWarning("No time data to resynchronise "+host,
+			"The settings were written, and the resync that followed (w32tm /resync) found no time data: the host "+
+				"could not reach its time sources. Check that they answer on UDP port 123 (or the domain "+
+				"hierarchy, for NT5DS); the service keeps trying on its own.")
+	case resynced && res.ExitCode != 0:
+		diags.AddError("Cannot resynchronise "+host,
+			fmt.Sprintf("The settings were written, but w32tm /resync failed with exit code %d: %s\nRun terraform "+
+				"apply again, or set resync_on_apply = false.", res.ExitCode, hostMessage(res)))
+		return diags
+	case res.ExitCode != 0:
+		note := ""
+		if started || (prior != nil && want.Startup != wintime.StartDisabled) {
+			note = "The provider starts the W32Time service first when it is stopped (net start w32time), " +
 				"and its output is part of the message above. "
 		}
 		diags.AddError("Cannot configure the time settings of "+host,
 			fmt.Sprintf("The host (%s) refused the change with exit code %d: %s\n%sCheck that the account is an "+
 				"administrator of the host and that the Windows Time service can run.",
-				current.Version.Release(), res.ExitCode, hostMessage(res), started))
+				p.version.Release(), res.ExitCode, hostMessage(res), note))
 		return diags
 	}
-	got, err := wintime.ParseState(res.Stdout)
-	if err != nil {
+	if err := readErr; err != nil {
 		diags.AddError("Cannot read back the time settings of "+host,
 			fmt.Sprintf("The change ran, but its read-back could not be understood: %s. Run terraform plan to see what the host holds.", err))
 		return diags
@@ -412,14 +483,80 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 			fmt.Sprintf("After the change, %s reports: %s.", host, m))
 		return diags
 	}
-	if wintime.NeedsStart(current) && got.Service == wintime.ServiceRunning {
+	if started && got.Service == wintime.ServiceRunning {
 		diags.AddWarning("Windows Time service started on "+host,
 			"The W32Time service was stopped, and w32tm cannot apply settings to a stopped service, so the provider "+
 				"started it. If something stops it on purpose (a script, a disabled start type), fix that, or the "+
 				"host will not keep time.")
 	}
 	plan.OSVersion = types.StringValue(got.Version.String())
+	plan.PolicyOverrides = policyOverridesValue(got)
 	diags.Append(plan.setFromHost(ctx, got)...)
 	plan.ID = types.StringValue(host)
 	return diags
+}
+
+// applyPlan is the command line an apply sends, and what it needs to run it.
+type applyPlan struct {
+	ctx     context.Context
+	client  *transport.Client
+	line    string
+	version wintime.Version
+	starts  bool // a create found the service stopped and starts it
+}
+
+// prepare connects to host and builds the apply's command line: for an
+// update whose prior state knows the Windows version, from that state alone;
+// otherwise (a create, or a state without os_version) after reading the
+// host. Settings Group Policy holds at other values are refused before
+// anything is written.
+func (r *ntpConfigResource) prepare(ctx context.Context, host string, want wintime.Settings, resync bool, prior *ntpConfigModel) (applyPlan, diag.Diagnostics) {
+	var p applyPlan
+	var diags diag.Diagnostics
+	var policy map[string]string
+	var err error
+	if v, ok := priorVersion(prior); ok {
+		p.version = v
+		if d := prior.PolicyOverrides.ElementsAs(ctx, &policy, false); d.HasError() || prior.PolicyOverrides.IsNull() {
+			policy = nil
+		}
+		p.ctx, p.client, diags = r.dial(ctx, host)
+		if diags.HasError() {
+			return p, diags
+		}
+		p.line, err = wintime.UpdateCommand(v, want, resync)
+	} else {
+		var current wintime.State
+		p.ctx, p.client, current, diags = r.dialAndRead(ctx, host)
+		if diags.HasError() {
+			return p, diags
+		}
+		p.version, policy = current.Version, current.PolicyOverrides()
+		p.starts = wintime.StartsService(current, want)
+		p.line, err = wintime.ApplyCommand(current, want, resync)
+	}
+	if conflicts := wintime.PolicyConflicts(policy, want); len(conflicts) > 0 {
+		for _, c := range conflicts {
+			diags.AddAttributeError(path.Root(c.Attr), "Group Policy overrides "+c.Attr,
+				"Nothing was written to "+host+". "+c.String()+".")
+		}
+		return p, diags
+	}
+	if tooLong := (*wintime.CommandLineTooLongError)(nil); errors.As(err, &tooLong) {
+		diags.Append(commandLineTooLong(len(want.Peers), tooLong))
+		return p, diags
+	}
+	if err != nil {
+		diags.AddError("Cannot configure the time settings of "+host, err.Error())
+	}
+	return p, diags
+}
+
+// priorVersion returns the Windows version an update's prior state records.
+func priorVersion(prior *ntpConfigModel) (wintime.Version, bool) {
+	if prior == nil || prior.OSVersion.IsNull() || prior.OSVersion.IsUnknown() {
+		return wintime.Version{}, false
+	}
+	v, err := wintime.ParseVer("[" + prior.OSVersion.ValueString() + "]")
+	return v, err == nil && v.Supported()
 }

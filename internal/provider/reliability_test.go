@@ -519,7 +519,7 @@ func TestReliability_stoppedServiceWarning(t *testing.T) {
 		Host: types.StringValue(h.Addr()), OnDestroy: types.StringValue(onDestroyKeep),
 		ntpSettingsModel: ntpSettingsModel{Type: types.StringValue("NTP"), NTPServers: peers, Reliable: types.BoolNull()},
 	}
-	diags := r.apply(ctx, &plan, plan)
+	diags := r.apply(ctx, &plan, plan, nil)
 	if diags.HasError() {
 		t.Fatalf("apply on a stopped service: %v", diags)
 	}

@@ -176,7 +176,7 @@ resource "windows_ntp_config" "test" {
 }
 `,
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Too many NTP servers for one command line.*ntp_servers: with these 42\s+servers,\s+the\s+command\s+line\s+that\s+applies\s+them\s+would\s+have\s+9238\s+characters,\s+and\s+cmd\.exe\s+refuses\s+command\s+lines\s+over\s+8191\s+characters`),
+			ExpectError: regexp.MustCompile(`(?s)Too many NTP servers for one command line.*ntp_servers: with these 42\s+servers,\s+the\s+command\s+line\s+that\s+applies\s+them\s+would\s+have\s+9103\s+characters,\s+and\s+cmd\.exe\s+refuses\s+command\s+lines\s+over\s+8191\s+characters`),
 		}},
 	})
 }

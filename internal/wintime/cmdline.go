@@ -48,7 +48,9 @@ func CheckCommandLine(line string) error {
 
 // worstCaseHosts are host states whose apply command lines are the longest
 // for given settings: the Server 2003 plan (NoSync takes two steps there) and
-// the current one, each with the service stopped, which adds `net start`.
+// the current one. Their lines are built as UpdateCommand builds them (the
+// longest: `sc query` and `net start` first, a resync last). Settings a
+// version does not have are left out of its line.
 var worstCaseHosts = []State{
 	{Version: Version{Major: 5, Minor: 2, Build: 3790}, Installed: true, Service: ServiceStopped},
 	{Version: Version{Major: 10, Minor: 0, Build: 20348}, Installed: true, Service: ServiceStopped},
@@ -56,13 +58,13 @@ var worstCaseHosts = []State{
 
 // CheckApplyLength checks, before any host is known, that the apply command
 // line for want fits cmd.exe on every supported version: it builds the line
-// for the longest case of each plan and returns a *CommandLineTooLongError
+// for the longest case of each plan (UpdateCommand's, with a resync) and returns a *CommandLineTooLongError
 // with the longest length when one does not fit. Other errors of want (an
 // invalid address, say) are returned as ApplyCommand returns them.
 func CheckApplyLength(want Settings) error {
 	longest := 0
 	for _, h := range worstCaseHosts {
-		line, err := applyLine(h, want)
+		line, err := updateLine(h.Version, want.availableOn(h.Version), true)
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ func TestCommandLineLimit(t *testing.T) {
 
 // TestApplyCommandTooLong: the apply command of too many valid peers is
 // refused before it is sent, at plan time (CheckApplyLength, over every
-// version) and when built for a host (ApplyCommand).
+// version) and when built for a host (UpdateCommand, the longer line).
 func TestApplyCommandTooLong(t *testing.T) {
 	// The longest case: a stopped service adds net start to the line.
 	stopped := State{Version: Version{Major: 10, Minor: 0, Build: 20348}, Installed: true, Service: ServiceStopped}
@@ -120,15 +120,15 @@ func TestApplyCommandTooLong(t *testing.T) {
 		peers   int
 		wantLen int // 0: fits
 	}{
-		{"36 peers fit", 36, 0},
-		{"37 peers do not", 37, 8198},
-		{"42 peers do not", 42, 9238},
+		{"37 peers fit", 37, 0},
+		{"38 peers do not", 38, 8271},
+		{"42 peers do not", 42, 9103},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := Settings{Type: NTP, Peers: longPeers(tt.peers)}
 			planErr := CheckApplyLength(want)
-			_, applyErr := ApplyCommand(stopped, want)
+			_, applyErr := UpdateCommand(stopped.Version, want, true)
 			if tt.wantLen == 0 {
 				if planErr != nil || applyErr != nil {
 					t.Fatalf("refused: plan %v, apply %v", planErr, applyErr)

@@ -35,9 +35,19 @@ func syncFromFlags(v Version, t Type) string {
 }
 
 // configSteps returns the command lines that make a host of version v hold
-// want, in order. Each must succeed before the next runs.
+// want, in order: the tunables through `reg add`, then one `w32tm /config`
+// that writes Type, the peers and AnnounceFlags and has the service reread
+// everything (`/update`). Each must succeed before the next runs. When want
+// disables the service, nothing asks it to reread: it takes the settings
+// when it next starts.
 func configSteps(v Version, want Settings) ([]string, error) {
 	if _, err := ParseType(string(want.Type)); err != nil {
+		return nil, err
+	}
+	if err := CheckVersion(v, want); err != nil {
+		return nil, err
+	}
+	if err := CheckPollRange(want); err != nil {
 		return nil, err
 	}
 	args := ""
@@ -59,17 +69,32 @@ func configSteps(v Version, want Settings) ([]string, error) {
 	if want.Reliable != nil {
 		args += " /reliable:" + map[bool]string{true: "YES", false: "NO"}[*want.Reliable]
 	}
+	if want.Startup != StartDisabled {
+		args += " /update"
+	}
 
+	steps := tunableSteps(want)
 	if flags := syncFromFlags(v, want.Type); flags != "" {
-		return []string{"w32tm /config /syncfromflags:" + flags + args + " /update"}, nil
+		return append(steps, "w32tm /config /syncfromflags:"+flags+args), nil
 	}
 	// No keyword on this version (NoSync on Server 2003): write Type into the
 	// registry, then have w32tm write the peers and tell the service.
-	return []string{
-		`reg add "` + ParametersKey + `" /v Type /t REG_SZ /d ` + string(want.Type) + ` /f`,
-		"w32tm /config" + args + " /update",
-	}, nil
+	steps = append(steps, `reg add "`+ParametersKey+`" /v Type /t REG_SZ /d `+string(want.Type)+` /f`)
+	if args != "" {
+		steps = append(steps, "w32tm /config"+args)
+	}
+	return steps, nil
 }
+
+// ResyncCommand asks the service to synchronise now and waits for the
+// outcome.
+const ResyncCommand = "w32tm /resync"
+
+// ExitNoTimeData is the exit code of ResyncCommand when the service had no
+// time data to synchronise from (HRESULT 0x800705B4, read as an unsigned
+// number): its sources could not be reached, which is not an error of the
+// configuration.
+const ExitNoTimeData = 0x800705B4
 
 // ApplyCommand returns the one command line that makes the host described by
 // current hold want and then reads the host back: its output parses with
@@ -77,13 +102,19 @@ func configSteps(v Version, want Settings) ([]string, error) {
 // step failed and its own message is in the output; the read-back runs only
 // when every step succeeded.
 //
-// When the W32Time service is stopped, the line starts it first (its
-// `/config /update` fails on a stopped service); the caller should say so.
+// The service's start type is written first (`sc config`), so that a service
+// about to be enabled can start. When the W32Time service is stopped, the
+// line then starts it (its `/config /update` fails on a stopped service),
+// unless want disables it; the caller should say so.
+//
+// With resync, ResyncCommand follows the read-back: the line's exit code is
+// then the resync's whenever the read-back ran (ParseState succeeds on the
+// output), and a step's when it did not.
 //
 // A line longer than cmd.exe takes (MaxCommandLine) is refused with a
 // *CommandLineTooLongError rather than sent: the host would refuse it whole.
-func ApplyCommand(current State, want Settings) (string, error) {
-	line, err := applyLine(current, want)
+func ApplyCommand(current State, want Settings, resync bool) (string, error) {
+	line, err := applyLine(current, want, resync)
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +125,7 @@ func ApplyCommand(current State, want Settings) (string, error) {
 }
 
 // applyLine is ApplyCommand without the length check.
-func applyLine(current State, want Settings) (string, error) {
+func applyLine(current State, want Settings, resync bool) (string, error) {
 	if !current.Version.Supported() {
 		return "", fmt.Errorf("Windows version %s is older than Server 2003 (5.2) and is not supported", current.Version)
 	}
@@ -105,15 +136,32 @@ func applyLine(current State, want Settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	line := strings.Join(steps, " && ") + " && (" + ReadCommand() + ")"
-	if NeedsStart(current) {
+	startup, err := startupSteps(current.Version, want.Startup)
+	if err != nil {
+		return "", err
+	}
+	read := ReadCommand()
+	if resync {
+		read += " & " + ResyncCommand
+	}
+	body := strings.Join(steps, " && ") + " && (" + read + ")"
+	if StartsService(current, want) {
 		// `net start` exits 2 when the service already runs, so its result
 		// must not decide the chain: the read-back does. Its output stays,
 		// so that when it cannot start the service (disabled, say) its
 		// reason is in the message of the failing w32tm that follows.
-		line = "net start w32time & " + line
+		body = "net start w32time & " + body
+		if len(startup) > 0 {
+			body = "(" + body + ")"
+		}
 	}
-	return line, nil
+	return strings.Join(append(startup, body), " && "), nil
+}
+
+// StartsService reports whether the apply of want starts the service first:
+// it is stopped, and want does not disable it.
+func StartsService(current State, want Settings) bool {
+	return NeedsStart(current) && want.Startup != StartDisabled
 }
 
 // NeedsStart reports whether the service must be started before the settings
@@ -158,5 +206,65 @@ func Mismatch(got State, want Settings) string {
 		}
 		diffs = append(diffs, d)
 	}
+	for _, t := range Tunables {
+		n, ok := want.Tunables[t.Attr]
+		if !ok {
+			continue
+		}
+		if have, held := eff.Tunables[t.Attr]; !held || !t.same(have, n) {
+			d := fmt.Sprintf("%s (%s) is %s, not %s", t.Attr, t.Value, formatHeld(t, have, held), t.Format(n))
+			if _, pol := got.PolicyTunables[t.Attr]; pol {
+				d += " (Group Policy sets it under " + t.PolicyKey + "; change the policy or remove it)"
+			}
+			diffs = append(diffs, d)
+		}
+	}
+	if want.Startup != "" && got.Local.Startup != want.Startup {
+		diffs = append(diffs, fmt.Sprintf("the service's start type is %q, not %q", got.Local.Startup, want.Startup))
+	}
 	return strings.Join(diffs, "; ")
+}
+
+// formatHeld shows a tunable's value on the host, or that it has none.
+func formatHeld(t Tunable, n uint32, held bool) string {
+	if !held {
+		return "absent"
+	}
+	return t.Format(n)
+}
+
+// UpdateCommand is ApplyCommand for a host whose version is known (from the
+// state) but that was not read before: an update costs one command. Not
+// knowing whether the service runs, the line asks `sc query` first (so that
+// ServiceBefore can tell the caller) and starts the service unless want
+// disables it; `net start` of a running service fails harmlessly, as in
+// ApplyCommand. Its output parses with ParseState and ServiceBefore.
+func UpdateCommand(v Version, want Settings, resync bool) (string, error) {
+	line, err := updateLine(v, want, resync)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckCommandLine(line); err != nil {
+		return "", err
+	}
+	return line, nil
+}
+
+// updateLine is UpdateCommand without the length check.
+func updateLine(v Version, want Settings, resync bool) (string, error) {
+	line, err := applyLine(State{Version: v, Installed: true, Service: ServiceStopped}, want, resync)
+	if err != nil {
+		return "", err
+	}
+	return "sc query w32time & " + line, nil
+}
+
+// ServiceBefore reads, from the output of UpdateCommand, the state of the
+// service before the line changed anything: the first `sc query` before the
+// read-back's version line. ServiceNotInstalled when there is none.
+func ServiceBefore(out string) ServiceState {
+	if loc := verPattern.FindStringIndex(out); loc != nil {
+		out = out[:loc[0]]
+	}
+	return parseService(out)
 }

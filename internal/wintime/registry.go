@@ -43,7 +43,9 @@ var regValueLine = regexp.MustCompile(`^[ \t]+(.*?)(?:\t+| {4})(REG_[A-Z_]+)(?:(
 // ParseRegQuery reads the key sections of `reg query` output, in either
 // version's format, skipping anything else (such as other programs' output
 // when commands are chained). Keys are returned by their path in upper case
-// with the short hive name, such as `HKLM\SYSTEM\...`.
+// with the short hive name, such as `HKLM\SYSTEM\...`. When a key is listed
+// twice, its first section is kept: a read followed by other commands'
+// output keeps its own values.
 func ParseRegQuery(out string) map[string]*RegKey {
 	keys := map[string]*RegKey{}
 	var cur *RegKey
@@ -52,7 +54,9 @@ func ParseRegQuery(out string) map[string]*RegKey {
 		switch {
 		case strings.HasPrefix(line, "HKEY_") || strings.HasPrefix(line, "HKLM\\"):
 			cur = &RegKey{Path: line, Values: map[string]RegValue{}}
-			keys[normalizeKey(line)] = cur
+			if k := normalizeKey(line); keys[k] == nil {
+				keys[k] = cur
+			}
 		case cur != nil && line != "":
 			m := regValueLine.FindStringSubmatch(line)
 			if m == nil {

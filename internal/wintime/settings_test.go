@@ -29,6 +29,12 @@ func TestSettingsEqual(t *testing.T) {
 		{"unmanaged peers against an empty list", Settings{Type: NTP}, Settings{Type: NTP, Peers: []Peer{}}, false},
 		{"reliable", base, Settings{Type: NTP, Peers: peers, Reliable: &no}, false},
 		{"reliable unmanaged on one side", base, Settings{Type: NTP, Peers: peers}, false},
+		{"no tunables: nil and empty", Settings{Type: NTP}, Settings{Type: NTP, Tunables: map[string]uint32{}}, true},
+		{"same tunables", Settings{Type: NTP, Tunables: map[string]uint32{"hold_period": 5}}, Settings{Type: NTP, Tunables: map[string]uint32{"hold_period": 5}}, true},
+		{"tunable value", Settings{Type: NTP, Tunables: map[string]uint32{"hold_period": 5}}, Settings{Type: NTP, Tunables: map[string]uint32{"hold_period": 6}}, false},
+		{"tunable unmanaged on one side", Settings{Type: NTP, Tunables: map[string]uint32{"hold_period": 5}}, Settings{Type: NTP}, false},
+		{"startup", Settings{Type: NTP, Startup: StartManual}, Settings{Type: NTP, Startup: StartAutomatic}, false},
+		{"startup unmanaged on one side", Settings{Type: NTP, Startup: StartManual}, Settings{Type: NTP}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +67,10 @@ func TestSettingsEqualSeesEveryField(t *testing.T) {
 				v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // managed on both sides, other elements
 			case reflect.Pointer:
 				v.Set(reflect.Zero(v.Type())) // managed on one side only
+			case reflect.Map:
+				m := reflect.MakeMap(v.Type()) // one more entry managed
+				m.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
+				v.Set(m)
 			default:
 				t.Fatalf("field %s is a %s: teach this test to change one", f.Name, v.Kind())
 			}

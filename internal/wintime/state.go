@@ -1,6 +1,7 @@
 package wintime
 
 import (
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +18,13 @@ type Settings struct {
 	// source (`w32tm /config /reliable:YES`), as the PDC emulator of a forest
 	// root domain should. Nil means "not managed".
 	Reliable *bool
+	// Tunables holds the DWORD settings of the Tunables table, by attribute.
+	// A tunable not in the map is not managed (in a state: not on the host).
+	// A nil map and an empty one mean the same.
+	Tunables map[string]uint32
+	// Startup is the start type of the W32Time service; "" means "not
+	// managed" (in a state: not known).
+	Startup StartType
 }
 
 // Equal reports whether s and o ask a host for the same thing: the same Type,
@@ -27,7 +35,8 @@ type Settings struct {
 func (s Settings) Equal(o Settings) bool {
 	return s.Type == o.Type &&
 		(s.Peers == nil) == (o.Peers == nil) && EqualPeers(s.Peers, o.Peers) &&
-		(s.Reliable == nil) == (o.Reliable == nil) && (s.Reliable == nil || *s.Reliable == *o.Reliable)
+		(s.Reliable == nil) == (o.Reliable == nil) && (s.Reliable == nil || *s.Reliable == *o.Reliable) &&
+		maps.Equal(s.Tunables, o.Tunables) && s.Startup == o.Startup
 }
 
 // AnnounceFlags bits (HKLM\...\W32Time\Config).
@@ -71,6 +80,9 @@ type State struct {
 	// PolicyAnnounceFlags is the Group Policy value that overrides
 	// AnnounceFlags, when a policy sets it.
 	PolicyAnnounceFlags *uint32
+	// PolicyTunables holds the tunables Group Policy sets, by attribute;
+	// they override those of Local.
+	PolicyTunables map[string]uint32
 }
 
 // EffectiveAnnounceFlags is the AnnounceFlags the service uses: the Group
@@ -109,21 +121,32 @@ func (s State) Effective() Settings {
 	if s.PolicyPeers != nil {
 		e.Peers = s.PolicyPeers
 	}
+	if len(s.PolicyTunables) > 0 {
+		e.Tunables = maps.Clone(s.Local.Tunables)
+		if e.Tunables == nil {
+			e.Tunables = map[string]uint32{}
+		}
+		maps.Copy(e.Tunables, s.PolicyTunables)
+	}
 	return e
 }
 
-// ReadCommand is the one command line that reads everything State holds. Each
-// part is joined with `&` so that a missing key (the policy key usually is)
-// does not stop the rest; its error text is discarded.
+// ReadCommand is the one command line that reads everything State holds:
+// the version, the W32Time service's keys (Parameters, Config and the time
+// providers) and the Group Policy keys that override them, the service's
+// state and its start type. Each of the two trees is listed whole by one
+// `reg query /s`: shorter than one query per key, which leaves more of the
+// apply line (which ends with this read) to the peers. The parts are joined
+// with `&` so that a missing key (the policy tree usually is) does not stop
+// the rest; the policy query's error text is discarded.
 func ReadCommand() string {
 	return strings.Join([]string{
 		"ver",
 		`reg query "` + CurrentVersionKey + `" /v ProductName`,
-		`reg query "` + ParametersKey + `"`,
-		`reg query "` + PolicyParametersKey + `" 2>nul`,
-		`reg query "` + ConfigKey + `" /v AnnounceFlags`,
-		`reg query "` + PolicyConfigKey + `" /v AnnounceFlags 2>nul`,
+		`reg query "` + ServiceKey + `" /s`,
+		`reg query "` + PolicyRootKey + `" /s 2>nul`,
 		"sc query w32time",
+		"sc qc w32time",
 	}, " & ")
 }
 
@@ -131,10 +154,16 @@ func ReadCommand() string {
 // be translated; the numeric state and its symbolic name are not.
 var scState = regexp.MustCompile(`:\s*(\d+)\s+(STOPPED|START_PENDING|STOP_PENDING|RUNNING|CONTINUE_PENDING|PAUSE_PENDING|PAUSED)\b`)
 
-// ParseState reads the output of ReadCommand (or of an apply command, which
-// ends with it).
+// ParseState reads the output of ReadCommand, or of an apply command, which
+// ends with it. What precedes the version line (the apply's own steps) is
+// not read, and of what follows, the first section of each key and the first
+// service lines are ReadCommand's: output of other commands after it (a
+// read that joins several) does not change the result.
 func ParseState(out string) (State, error) {
 	var s State
+	if loc := verPattern.FindStringIndex(out); loc != nil {
+		out = out[loc[0]:]
+	}
 	v, err := ParseVer(out)
 	if err != nil {
 		return s, err
@@ -151,6 +180,9 @@ func ParseState(out string) (State, error) {
 		s.Installed = true
 		s.Local = settingsFrom(params)
 	}
+	s.Local.Tunables = readTunables(keys, false)
+	s.PolicyTunables = readTunables(keys, true)
+	s.Local.Startup = parseStartType(out)
 	s.AnnounceFlags, s.HasAnnounceFlags = dword(LookupKey(keys, ConfigKey), "AnnounceFlags")
 	if n, ok := dword(LookupKey(keys, PolicyConfigKey), "AnnounceFlags"); ok {
 		s.PolicyAnnounceFlags = &n
@@ -160,18 +192,23 @@ func ParseState(out string) (State, error) {
 		s.PolicyType, s.PolicyPeers = p.Type, p.Peers
 	}
 
-	s.Service = ServiceNotInstalled
-	if m := scState.FindStringSubmatch(out); m != nil {
-		switch m[2] {
-		case "RUNNING":
-			s.Service = ServiceRunning
-		case "STOPPED":
-			s.Service = ServiceStopped
-		default:
-			s.Service = ServicePending
-		}
-	}
+	s.Service = parseService(out)
 	return s, nil
+}
+
+// parseService reads the first `sc query` state in out.
+func parseService(out string) ServiceState {
+	m := scState.FindStringSubmatch(out)
+	if m == nil {
+		return ServiceNotInstalled
+	}
+	switch m[2] {
+	case "RUNNING":
+		return ServiceRunning
+	case "STOPPED":
+		return ServiceStopped
+	}
+	return ServicePending
 }
 
 // settingsFrom reads Type and NtpServer from one registry key. Absent values

@@ -198,8 +198,8 @@ func TestParseState(t *testing.T) {
 	}
 	want := State{
 		Version: v2022, ProductName: "Windows Server 2022 Datacenter", Service: ServiceRunning, Installed: true,
-		Local:         Settings{Type: NTP, Peers: []Peer{{"time.windows.com", 9}}},
-		AnnounceFlags: 0xa, HasAnnounceFlags: true,
+		Local:         Settings{Type: NTP, Peers: []Peer{{"time.windows.com", 9}}, Tunables: map[string]uint32{}},
+		AnnounceFlags: 0xa, HasAnnounceFlags: true, PolicyTunables: map[string]uint32{},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("2022 state = %+v\nwant %+v", s, want)
@@ -279,7 +279,7 @@ func TestApplyCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ApplyCommand(tc.state, tc.want)
+			got, err := ApplyCommand(tc.state, tc.want, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +303,7 @@ func TestApplyCommand(t *testing.T) {
 	}
 	for _, tc := range errCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ApplyCommand(tc.state, tc.want); err == nil {
+			if _, err := ApplyCommand(tc.state, tc.want, false); err == nil {
 				t.Errorf("ApplyCommand(%+v, %+v) succeeded, want an error", tc.state, tc.want)
 			}
 		})
@@ -345,7 +345,7 @@ func BenchmarkApplyCommand(b *testing.B) {
 	st := State{Version: v2003, Installed: true, Service: ServiceRunning}
 	want := Settings{Type: AllSync, Peers: []Peer{{"ntp.nict.jp", 0x9}, {"time.windows.com", 0xa}}}
 	for b.Loop() {
-		if _, err := ApplyCommand(st, want); err != nil {
+		if _, err := ApplyCommand(st, want, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -37,3 +37,23 @@ resource "windows_ntp_config" "legacy01" {
   type        = "AllSync"
   ntp_servers = [{ address = "192.0.2.1" }]
 }
+
+# A virtual domain controller tuned for tighter time: it ignores the time of
+# its Hyper-V host (as Microsoft advises for virtual DCs), polls every 64 to
+# 1024 seconds, refuses steps over an hour, serves time to the domain, starts
+# the service at boot and resynchronises after every change.
+resource "windows_ntp_config" "dc02" {
+  host                       = "dc02.example.com"
+  type                       = "NT5DS"
+  vmic_time_provider_enabled = false
+  min_poll_interval          = 6
+  max_poll_interval          = 10
+  max_pos_phase_correction   = "3600"
+  max_neg_phase_correction   = "3600"
+  ntp_server_enabled         = true
+  cross_site_sync_flags      = "PdcOnly"
+  special_poll_interval      = 3600
+  event_log_flags            = 3
+  service_startup            = "automatic"
+  resync_on_apply            = true
+}
