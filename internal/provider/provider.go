@@ -197,11 +197,11 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *windowsProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewNTPConfigResource}
+	return []func() resource.Resource{NewNTPConfigResource, NewTimeZoneResource}
 }
 
 func (p *windowsProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewNTPConfigDataSource}
+	return []func() datasource.DataSource{NewNTPConfigDataSource, NewHostDataSource, NewNTPStatusDataSource}
 }
 
 func (p *windowsProvider) Functions(context.Context) []func() function.Function {
