@@ -19,11 +19,10 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*timeZoneResource)(nil)
-	_ resource.ResourceWithConfigure      = (*timeZoneResource)(nil)
-	_ resource.ResourceWithImportState    = (*timeZoneResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*timeZoneResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*timeZoneResource)(nil)
+	_ resource.Resource                = (*timeZoneResource)(nil)
+	_ resource.ResourceWithConfigure   = (*timeZoneResource)(nil)
+	_ resource.ResourceWithImportState = (*timeZoneResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*timeZoneResource)(nil)
 )
 
 // NewTimeZoneResource returns the windows_time_zone resource.
@@ -124,11 +123,6 @@ func (timeZoneValidator) ValidateString(_ context.Context, req validator.StringR
 
 func (r *timeZoneResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	resp.Diagnostics.Append(r.configure(req.ProviderData)...)
-}
-
-// ValidateConfig is part of the resource's interface; the checks are the
-// attributes' validators.
-func (r *timeZoneResource) ValidateConfig(context.Context, resource.ValidateConfigRequest, *resource.ValidateConfigResponse) {
 }
 
 // ModifyPlan fills host and id, and windows_id from time_zone.
@@ -259,7 +253,8 @@ func (m *timeZoneModel) setFromHost(z wintime.TimeZone) {
 
 // Delete leaves the host's zone as it is: a host always has one, and no
 // zone is more right than the one it holds.
-func (r *timeZoneResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *timeZoneResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
 
 func (r *timeZoneResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importHost(ctx, req.ID, resp)
