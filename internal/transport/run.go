@@ -265,8 +265,10 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 		}
 		serr := r.signal(ctx, sh.id, cmdID)
 		// Output may have been lost with the connection: run the command again
-		// from the start rather than return partial output.
-		if r.retryable(ctx, rerr, true, restart) && classify(rerr) == classAmbiguous {
+		// from the start rather than return partial output. The class is
+		// tested first: retryable counts a retry, and only an ambiguous
+		// failure restarts the command.
+		if classify(rerr) == classAmbiguous && r.retryable(ctx, rerr, true, restart) {
 			r.logf(ctx, "winrm command restarted", map[string]any{"attempt": restart, "error": rerr.Error()})
 			if backoff(ctx, restart) == nil {
 				continue
