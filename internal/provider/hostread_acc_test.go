@@ -44,7 +44,7 @@ data "windows_ntp_status" "h%[1]d" {
 `, i, h.Addr())
 	}
 	config := fmt.Sprintf("provider \"windows\" {\n  username = %q\n  password = %q\n}\n", simUser, simPassword) + b.String()
-	clear := func() {
+	forget := func() {
 		control.clearHistory()
 		for _, tg := range tgs {
 			tg.clearHistory()
@@ -73,7 +73,7 @@ data "windows_ntp_status" "h%[1]d" {
 					resource.TestCheckResourceAttr("data.windows_host.h1", "time_zone", "Tokyo Standard Time"),
 				),
 			},
-			{PreConfig: clear, RefreshState: true},
+			{PreConfig: forget, RefreshState: true},
 			{PreConfig: onePerHost, Config: config, PlanOnly: true},
 		},
 	})
