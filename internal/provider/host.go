@@ -201,7 +201,7 @@ func (b *hostBound) dialAndReadHost(ctx context.Context, host string) (context.C
 	key, _ := b.data.hostKey(host) // host passed dial's checks
 	r, err := b.data.reads.get(ctx, key, client)
 	if err != nil {
-		diags.AddError("Cannot read "+host, err.Error())
+		diags.AddError("Cannot read the time settings of "+host, err.Error())
 	}
 	return ctx, client, r, diags
 }
