@@ -30,7 +30,9 @@ func (formatNTPServerFunction) Definition(_ context.Context, _ function.Definiti
 			"`address` and `flags`) as the `NtpServer` value the registry holds: `\"time.windows.com,0x9 " +
 			"ntp.example.com,0x8\"`. `flags` takes the flag names and hexadecimal numbers `parse_ntp_server` returns; " +
 			"null gives the default flags, `SpecialInterval` and `Client` (0x9), as in `windows_ntp_config`. " +
-			"`parse_ntp_server` of the result gives the list back.",
+			"`parse_ntp_server` of the result gives the list back. " +
+			"No host is contacted; OpenTofu configures the provider before it calls a function, so the provider " +
+			"block then needs its `username` and `password` (or `WINDOWS_USERNAME` and `WINDOWS_PASSWORD`) all the same.",
 		Parameters: []function.Parameter{
 			function.ListParameter{
 				Name:                "ntp_servers",

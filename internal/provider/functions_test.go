@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -10,6 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
+// functionsProvider is the provider block of the function tests: OpenTofu
+// configures the provider to call its functions, and the configuration must
+// then be valid (credentials set); no host is contacted.
+var functionsProvider = fmt.Sprintf("provider \"windows\" {\n  username = %q\n  password = %q\n}\n", simUser, simPassword)
+
 // TestAccFunctions calls the provider functions through the CLI (Terraform
 // 1.8 and OpenTofu 1.7 on): no host is contacted.
 func TestAccFunctions(t *testing.T) {
@@ -18,7 +24,7 @@ func TestAccFunctions(t *testing.T) {
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
-				Config: `
+				Config: functionsProvider + `
 output "parsed" {
   value = provider::windows::parse_ntp_server("time.windows.com,0x9 ntp.nict.jp,0x8 dc01.example.local 10.0.0.1,0x1a")
 }
@@ -45,21 +51,21 @@ output "round_trip" {
 				},
 			},
 			{
-				Config:      `output "bad" { value = provider::windows::parse_ntp_server("time.windows.com,0x9 bad&host,0x8") }`,
+				Config:      functionsProvider + `output "bad" { value = provider::windows::parse_ntp_server("time.windows.com,0x9 bad&host,0x8") }`,
 				ExpectError: regexp.MustCompile(`(?s)ntp_server.*peer 2.*bad&host`),
 			},
 			{
-				Config:      `output "bad" { value = provider::windows::parse_ntp_server("time.windows.com,0xZZ") }`,
+				Config:      functionsProvider + `output "bad" { value = provider::windows::parse_ntp_server("time.windows.com,0xZZ") }`,
 				ExpectError: regexp.MustCompile(`(?s)ntp_server.*time.windows.com,0xZZ`),
 			},
 			{
-				Config: `output "bad" {
+				Config: functionsProvider + `output "bad" {
   value = provider::windows::format_ntp_server([{ address = "ok.example", flags = null }, { address = "x.example", flags = ["Fast"] }])
 }`,
 				ExpectError: regexp.MustCompile(`(?s)ntp_servers\[1\].*x\.example.*"Fast"`),
 			},
 			{
-				Config: `output "bad" {
+				Config: functionsProvider + `output "bad" {
   value = provider::windows::format_ntp_server([{ address = "ntp.example.com:123", flags = null }])
 }`,
 				ExpectError: regexp.MustCompile(`(?s)ntp_servers\[0\].*port`),

@@ -31,7 +31,9 @@ func (parseNTPServerFunction) Definition(_ context.Context, _ function.Definitio
 			"after a comma) into a list of the shape of `windows_ntp_config`'s `ntp_servers`: objects with `address` " +
 			"and `flags` (the flag names, `SpecialInterval`, `UseAsFallbackOnly`, `SymmetricActive`, `Client`, and a " +
 			"hexadecimal number for bits Windows does not document). A peer written without flags gets none (an empty " +
-			"set), as W32Time reads it. Each address must be a DNS name, IPv4 or IPv6 address.",
+			"set), as W32Time reads it. Each address must be a DNS name, IPv4 or IPv6 address. " +
+			"No host is contacted; OpenTofu configures the provider before it calls a function, so the provider " +
+			"block then needs its `username` and `password` (or `WINDOWS_USERNAME` and `WINDOWS_PASSWORD`) all the same.",
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name:                "ntp_server",
