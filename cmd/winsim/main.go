@@ -10,10 +10,13 @@
 //	--listen ADDR          address of the host (default 127.0.0.1:5985; port 0 picks a free one).
 //	                       With --hosts > 1 the hosts listen on 127.0.0.2, 127.0.0.3, … on the
 //	                       port of ADDR (distinct ports on 127.0.0.1 if those cannot be bound).
-//	--hosts N              number of hosts, each its own machine (default 1)
+//	--hosts N              number of hosts, each its own machine (default 1, at most 60000)
 //	--profile P            2003, 2008, 2008r2, 2012, 2012r2, 2016, 2019, 2022 (default), 2025
 //	--role R               standalone (default), member or dc
 //	--locale L             en-US (default) or ja-JP
+//	--oem-code-page N      OEM code page: 437, 850, 866, 932, 936, 949 or 950 (default: the
+//	                       locale's, 437 or 932); programs write in it where UTF-8 is not honoured
+//	--backup-dc            with --role dc: a backup domain controller, not the PDC emulator
 //	--hostname NAME        computer name (default WIN-SIM; numbered with --hosts > 1)
 //	--username, --password the administrator account (default Administrator / Passw0rd!)
 //	--auth A               ntlm (default, as Windows: Negotiate only), basic, or any
@@ -30,6 +33,8 @@
 //	                       member or controller), so a workgroup host from 2008 R2 on has it stopped
 //	--no-time-data         make every host's time sources unreachable: w32tm /resync fails
 //	                       with "no time data" until POST /hosts/N/timedata says "on"
+//	--sync-delay D         how long W32Time takes to synchronise after a start (default 5s;
+//	                       negative: at once); until then w32tm /query /status says unsynchronised
 //	--control ADDR         serve a loopback admin API on ADDR (see below)
 //
 // For every host it prints one line with its endpoint and settings, e.g.
@@ -86,10 +91,10 @@ func main() {
 type config struct {
 	listen, profile, role, locale, hostname  string
 	username, password, auth, caOut, control string
-	hosts                                    int
+	hosts, oemCodePage                       int
 	allowUnencrypted, https, record          bool
-	rebooted, noTimeData                     bool
-	latency, opTimeout                       time.Duration
+	rebooted, noTimeData, backupDC           bool
+	latency, opTimeout, syncDelay            time.Duration
 	faultRate                                float64
 	seed                                     int64
 }
@@ -100,10 +105,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("winsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:5985", "listen `address` (port 0 picks a free one)")
-	fs.IntVar(&c.hosts, "hosts", 1, "number of hosts (127.0.0.2, 127.0.0.3, … when more than one)")
+	fs.IntVar(&c.hosts, "hosts", 1, "number of hosts (127.0.0.2, 127.0.0.3, … when more than one; at most 60000)")
 	fs.StringVar(&c.profile, "profile", "2022", "OS `version`: 2003, 2008, 2008r2, 2012, 2012r2, 2016, 2019, 2022, 2025")
 	fs.StringVar(&c.role, "role", "standalone", "domain `role`: standalone, member or dc")
 	fs.StringVar(&c.locale, "locale", "en-US", "system `locale`: en-US or ja-JP")
+	fs.IntVar(&c.oemCodePage, "oem-code-page", 0, "OEM code `page`: 437, 850, 866, 932, 936, 949 or 950 (default: the locale's)")
+	fs.BoolVar(&c.backupDC, "backup-dc", false, "with --role dc: a backup domain controller, not the PDC emulator")
+	fs.DurationVar(&c.syncDelay, "sync-delay", 0, "how long W32Time takes to synchronise after a start (`duration`; default 5s, negative: at once)")
 	fs.StringVar(&c.hostname, "hostname", "", "computer `name` (default WIN-SIM, numbered with --hosts)")
 	fs.StringVar(&c.username, "username", "Administrator", "administrator account `name`")
 	fs.StringVar(&c.password, "password", "Passw0rd!", "administrator `password`")
@@ -142,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// maxHosts is the most hosts one winsim serves: 127.0.0.2 onwards, as winsim.StartN allows.
+const maxHosts = 60000
+
 // lineWriter serialises output lines from many goroutines.
 type lineWriter struct {
 	mu sync.Mutex
@@ -155,12 +166,15 @@ func (l *lineWriter) println(s string) {
 }
 
 func serve(ctx context.Context, c config, stdout io.Writer) error {
-	if c.hosts < 1 || c.hosts > 250 {
-		return fmt.Errorf("--hosts must be between 1 and 250")
+	if c.hosts < 1 || c.hosts > maxHosts {
+		return fmt.Errorf("--hosts must be between 1 and %d", maxHosts)
 	}
 	profile, err := winhost.ParseProfile(c.profile)
 	if err != nil {
 		return err
+	}
+	if c.backupDC && !strings.EqualFold(c.role, "dc") {
+		return fmt.Errorf("--backup-dc needs --role dc")
 	}
 	if c.faultRate < 0 || c.faultRate > 1 {
 		return fmt.Errorf("--fault-rate must be between 0 and 1")
@@ -172,6 +186,7 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		Username: c.username, Password: c.password, Auth: c.auth, AllowUnencrypted: c.allowUnencrypted,
 		HTTPS: c.https, CertFile: c.caOut, Latency: c.latency, FaultRate: c.faultRate, Seed: c.seed,
 		OperationTimeout: c.opTimeout, AfterBoot: c.rebooted, NoTimeData: c.noTimeData,
+		OEMCodePage: c.oemCodePage, BackupDC: c.backupDC, SyncDelay: c.syncDelay,
 	}
 	if c.record {
 		opts.OnExec = func(h *winsim.Host, line string) {

@@ -118,6 +118,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--auth", "kerberos", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--control", "0.0.0.0:0", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--help"}, 0},
+		{[]string{"--oem-code-page", "1252", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--locale", "ja-JP", "--oem-code-page", "850", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--backup-dc", "--role", "member", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--hosts", "0", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--hosts", "60001", "--listen", "127.0.0.1:0"}, 1},
 	}
 	for _, tt := range tests {
 		var out, errb strings.Builder
@@ -126,5 +131,47 @@ func TestFlagErrors(t *testing.T) {
 		if code := run(ctx, tt.args, &out, &errb); code != tt.code {
 			t.Errorf("%v: exit %d, want %d (%s)", tt.args, code, tt.code, errb.String())
 		}
+	}
+}
+
+// execOn runs a command line on host n through the admin API and returns its output.
+func execOn(t *testing.T, control string, n int, line string) string {
+	t.Helper()
+	_, out := post(t, control+"/hosts/"+strconv.Itoa(n)+"/exec", line)
+	return out
+}
+
+// TestHostFlags checks that --oem-code-page, --backup-dc and --sync-delay reach the hosts.
+func TestHostFlags(t *testing.T) {
+	control := startCommand(t, 1, "--listen", "127.0.0.1:0", "--role", "dc", "--backup-dc", "--oem-code-page", "866",
+		"--sync-delay", "1h", "--rebooted", "--control", "127.0.0.1:0").control
+	if out := execOn(t, control, 1, "wmic computersystem get DomainRole /value"); !strings.Contains(out, "DomainRole=4\r") {
+		t.Errorf("wmic: %q", out)
+	}
+	if out := execOn(t, control, 1, `reg query HKLM\SYSTEM\CurrentControlSet\Control\Nls\CodePage /v OEMCP`); !strings.Contains(out, "REG_SZ    866") {
+		t.Errorf("OEMCP: %q", out)
+	}
+	// A dc starts W32Time at boot; an hour's sync delay leaves it unsynchronised.
+	if out := execOn(t, control, 1, "w32tm /query /source"); out != "Local CMOS Clock\r\n" {
+		t.Errorf("/query /source with --sync-delay 1h: %q", out)
+	}
+}
+
+// TestManyHosts checks that --hosts serves more hosts than one /24 holds: the addresses run on
+// from 127.0.0.2 across 127.0.1.x, and the last host answers. Skipped where 127.0.0.0/8 is not
+// all on loopback (the hosts then share 127.0.0.1 on distinct ports).
+func TestManyHosts(t *testing.T) {
+	const n = 300
+	s := startCommand(t, n, "--listen", "127.0.0.1:0", "--hosts", strconv.Itoa(n), "--control", "127.0.0.1:0")
+	if strings.Contains(s.urls[0], "//127.0.0.1:") {
+		t.Skip("127.0.0.2 cannot be bound here")
+	}
+	for i, want := range map[int]string{0: "//127.0.0.2:", 253: "//127.0.0.255:", 254: "//127.0.1.0:", n - 1: "//127.0.1.45:"} {
+		if !strings.Contains(s.urls[i], want) {
+			t.Errorf("host %d: %q, want %s", i+1, s.urls[i], want)
+		}
+	}
+	if out := execOn(t, s.control, n, "hostname"); out != "WIN-SIM"+strconv.Itoa(n)+"\r\n" {
+		t.Errorf("host %d: hostname %q", n, out)
 	}
 }

@@ -40,6 +40,13 @@ type Options struct {
 	AfterBoot bool
 	// NoTimeData makes the machine's time sources unreachable from the start (Host.SetTimeData).
 	NoTimeData bool
+	// SyncDelay is how long W32Time takes to synchronise after a start (0: winhost's default of a
+	// few seconds; negative: at once). See winhost.Config.SyncDelay.
+	SyncDelay time.Duration
+	// BackupDC makes a "dc" host a backup domain controller rather than the PDC emulator.
+	BackupDC bool
+	// OEMCodePage is the machine's OEM code page (0: the locale's). See winhost.Config.OEMCodePage.
+	OEMCodePage int
 
 	// Username and Password are the built-in administrator's (defaults "Administrator" / "Passw0rd!").
 	Username, Password string
@@ -357,7 +364,8 @@ func (opts Options) withDefaults() (Options, error) {
 // from the other hosts of the same Seed).
 func newHost(opts Options, index int) (*Host, error) {
 	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname,
-		AfterBoot: opts.AfterBoot, NoTimeData: opts.NoTimeData})
+		AfterBoot: opts.AfterBoot, NoTimeData: opts.NoTimeData, SyncDelay: opts.SyncDelay, BackupDC: opts.BackupDC,
+		OEMCodePage: opts.OEMCodePage})
 	if err != nil {
 		return nil, err
 	}

@@ -450,6 +450,41 @@ func TestStartN(t *testing.T) {
 	}
 }
 
+// TestStartNBeyondOneSubnet checks a fleet larger than one /24: distinct addresses running on
+// from 127.0.0.2 across 127.0.1.x, and that the farthest host answers over WinRM as itself.
+func TestStartNBeyondOneSubnet(t *testing.T) {
+	const n = 300
+	hosts, err := StartN(n, 0, Options{Auth: "basic", AllowUnencrypted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, h := range hosts {
+			h.Close()
+		}
+	}()
+	addrs := map[string]bool{}
+	for _, h := range hosts {
+		addrs[h.Addr()] = true
+	}
+	if len(addrs) != n {
+		t.Fatalf("%d distinct addresses for %d hosts", len(addrs), n)
+	}
+	last := hosts[n-1]
+	if host, _, _ := net.SplitHostPort(last.Addr()); host != "127.0.1.45" && host != "127.0.0.1" {
+		t.Errorf("host %d on %s, want 127.0.1.45 (or 127.0.0.1 where 127.0.0.2 cannot be bound)", n, host)
+	}
+	stdout, _, _, err := run(t, newClient(t, last, defaultUsername, defaultPassword, nil), "hostname")
+	if err != nil || stdout != "WIN-SIM300\r\n" {
+		t.Errorf("host %d: %q %v", n, stdout, err)
+	}
+	for i, h := range hosts[:n-1] {
+		if len(h.Machine().History()) != 0 {
+			t.Errorf("host %d ran a command", i+1)
+		}
+	}
+}
+
 func TestCloseEndsLongPoll(t *testing.T) {
 	h, err := Start("127.0.0.1:0", Options{Auth: "basic", AllowUnencrypted: true})
 	if err != nil {

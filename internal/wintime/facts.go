@@ -72,8 +72,8 @@ type Facts struct {
 // with `&` so that a missing key or program does not stop the rest; parts that
 // may be absent have their errors discarded. WMI is asked with standard input
 // from nul, because wmic waits for input when it has none in a remote shell
-// [inferred from common practice]; where wmic is missing (it is optional on
-// the newest versions, and the simulator has none) the registry answers alone.
+// [inferred from common practice]; where wmic is missing (it is gone from
+// Server 2025, and optional on the newest client versions) the registry answers alone.
 // The line ends with a registry read, so its exit code is reg's.
 func FactsCommand() string {
 	return strings.Join([]string{

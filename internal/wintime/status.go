@@ -94,8 +94,7 @@ func (s Status) Synchronized() bool {
 // position and by the shape of its value (numbers, units, hexadecimal), so
 // that the nine lines together are a signature no other output has. /verbose
 // adds, after a blank line, `Phase Offset: 0.0001234s` first, then ClockRate,
-// State Machine and more [inferred: not in the reference's transcripts, and
-// the simulator prints no verbose lines].
+// State Machine and more [inferred: not in the reference's transcripts].
 var statusLine = [...]*regexp.Regexp{
 	regexp.MustCompile(`^([0-3])\s*\(`),
 	regexp.MustCompile(`^(\d{1,3})\s*\(`),

@@ -96,7 +96,9 @@ func TimeZoneSetCommand(v Version, id string) (string, error) {
 			"set %q without %q there", v.Release(), zone, tzmap.DSTOffSuffix)
 	}
 	escaped := strings.NewReplacer("(", "^(", ")", "^)").Replace(zone)
-	return `RUNDLL32.EXE shell32.dll,Control_RunDLL timedate.cpl,,/Z ` + escaped + read, nil
+	// No blank before &&: cmd.exe would hand it to the applet as the end of
+	// the zone's name, which it reads to the end of its command line.
+	return `RUNDLL32.EXE shell32.dll,Control_RunDLL timedate.cpl,,/Z ` + escaped + strings.TrimPrefix(read, " "), nil
 }
 
 // ErrNoTimeZone is returned when output holds no TimeZoneInformation key.

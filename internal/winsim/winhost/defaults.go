@@ -1,7 +1,5 @@
 package winhost
 
-import "strings"
-
 // Registry locations the simulated programs use.
 const (
 	keyW32Time       = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\W32Time`
@@ -171,61 +169,11 @@ func writeMachineDefaults(r *registry, pi profileInfo, cfg Config) {
 	}
 	cv.set("RegisteredOwner", sz("Administrator"))
 
-	writeTimeZone(r, cfg.Profile, defaultTimeZone(cfg.Locale))
-
 	po := r.ensure(keyProductOpts)
 	if cfg.Role == DomainController {
 		po.set("ProductType", sz("LanmanNT"))
 	} else {
 		po.set("ProductType", sz("ServerNT"))
 	}
-	r.ensure(keyComputerName).set("ComputerName", sz(cfg.Hostname))
-}
-
-// writeTimeZone sets TimeZoneInformation as the Date and Time control panel (or tzutil /s) does.
-func writeTimeZone(r *registry, p Profile, tz timeZone) {
-	k := r.ensure(keyTimeZone)
-	k.set("Bias", dword(uint32(int32(tz.bias))))
-	k.set("ActiveTimeBias", dword(uint32(int32(tz.bias))))
-	k.set("StandardName", sz(tz.std))
-	k.set("StandardBias", dword(0))
-	k.set("DaylightName", sz(tz.dlt))
-	k.set("DaylightBias", dword(uint32(int32(tz.dltBias))))
-	if p != P2003 {
-		k.set("TimeZoneKeyName", sz(tz.id))
-		k.set("DynamicDaylightTimeDisabled", dword(0))
-	}
-}
-
-// timeZone is one entry of the small time zone table tzutil knows.
-type timeZone struct {
-	id       string // key name, what tzutil /g prints
-	display  string
-	std, dlt string
-	bias     int // minutes, UTC = local + bias
-	dltBias  int
-}
-
-var timeZones = []timeZone{
-	{"Dateline Standard Time", "(UTC-12:00) International Date Line West", "Dateline Standard Time", "Dateline Daylight Time", 720, 0},
-	{"Pacific Standard Time", "(UTC-08:00) Pacific Time (US & Canada)", "Pacific Standard Time", "Pacific Daylight Time", 480, -60},
-	{"Mountain Standard Time", "(UTC-07:00) Mountain Time (US & Canada)", "Mountain Standard Time", "Mountain Daylight Time", 420, -60},
-	{"Central Standard Time", "(UTC-06:00) Central Time (US & Canada)", "Central Standard Time", "Central Daylight Time", 360, -60},
-	{"Eastern Standard Time", "(UTC-05:00) Eastern Time (US & Canada)", "Eastern Standard Time", "Eastern Daylight Time", 300, -60},
-	{"UTC", "(UTC) Coordinated Universal Time", "Coordinated Universal Time", "Coordinated Universal Time", 0, 0},
-	{"GMT Standard Time", "(UTC+00:00) Dublin, Edinburgh, Lisbon, London", "GMT Standard Time", "GMT Daylight Time", 0, -60},
-	{"W. Europe Standard Time", "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "W. Europe Standard Time", "W. Europe Daylight Time", -60, -60},
-	{"India Standard Time", "(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi", "India Standard Time", "India Daylight Time", -330, 0},
-	{"China Standard Time", "(UTC+08:00) Beijing, Chongqing, Hong Kong, Urumqi", "China Standard Time", "China Daylight Time", -480, 0},
-	{"Tokyo Standard Time", "(UTC+09:00) Osaka, Sapporo, Tokyo", "Tokyo Standard Time", "Tokyo Daylight Time", -540, 0},
-	{"AUS Eastern Standard Time", "(UTC+10:00) Canberra, Melbourne, Sydney", "AUS Eastern Standard Time", "AUS Eastern Daylight Time", -600, -60},
-}
-
-func findTimeZone(id string) (timeZone, bool) {
-	for _, tz := range timeZones {
-		if strings.EqualFold(tz.id, id) {
-			return tz, true
-		}
-	}
-	return timeZone{}, false
+	writeFacts(r, cfg)
 }

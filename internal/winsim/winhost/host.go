@@ -9,17 +9,33 @@ import (
 	"time"
 )
 
-// Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM".
+// Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM",
+// the locale's OEM code page.
 type Config struct {
 	Profile  Profile
 	Role     Role
 	Locale   Locale
 	Hostname string
+	// BackupDC makes a domain controller a backup one (WMI's DomainRole 4) rather than the PDC
+	// emulator (5).
+	BackupDC bool
+	// OEMCodePage is the system's OEM code page, in which console programs write when the shell asks
+	// for none, or for UTF-8 on a release that ignores it (2003): 437, 850, 866, 932, 936, 949 or 950
+	// (messages stay in the locale's language); ja-JP takes only 932. 0 is the locale's: 437 or 932.
+	OEMCodePage int
 	// AfterBoot starts the host as a boot leaves it: W32Time runs only if its start type says so
 	// (see Reboot). By default it is running, whatever its start type.
 	AfterBoot bool
 	// NoTimeData makes every time source unreachable from the start (see SetTimeData).
 	NoTimeData bool
+	// SyncDelay is how long a started time service takes to synchronise when it has time data
+	// (0: DefaultSyncDelay; negative: at once). Until then /query /status reports it unsynchronised,
+	// as a real service right after a start; a successful "w32tm /resync" synchronises at once.
+	// A host from New without AfterBoot has been running for a while: it is synchronised already.
+	SyncDelay time.Duration
+	// Clock is the host's clock (nil: time.Now). Tests pass a fake one to move simulated time on
+	// without waiting.
+	Clock func() time.Time
 }
 
 // Result is what one command line produced: output bytes in the console code page, and the exit code.
@@ -51,6 +67,9 @@ type Machine struct {
 	files    map[string][]byte // files written by "> name", by upper-case name
 	synced   bool              // the time service has synchronised from its source
 	lastSync time.Time
+	// syncDue is when a started service with time data synchronises (zero: no synchronisation
+	// pending); started is when the service last started.
+	syncDue, started time.Time
 	// unreachable makes every time source unreachable: the service gets no time data.
 	unreachable bool
 }
@@ -84,6 +103,9 @@ func New(cfg Config) (*Machine, error) {
 	default:
 		return nil, fmt.Errorf("winhost: unknown locale %q (want en-US or ja-JP)", cfg.Locale)
 	}
+	if err := cfg.checkCodePage(); err != nil {
+		return nil, err
+	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = "WIN-SIM"
 	}
@@ -101,10 +123,12 @@ func New(cfg Config) (*Machine, error) {
 	}
 	writeMachineDefaults(h.reg, h.pi, cfg)
 	writeW32TimeDefaults(h.reg, cfg.Profile, cfg.Role)
+	h.writeTimeZoneDB()
+	h.setTimeZone(defaultTimeZone(cfg.Locale), false)
 	if cfg.AfterBoot {
 		h.boot()
 	} else {
-		h.serviceStarted()
+		h.runningForAWhile()
 	}
 	return h, nil
 }
@@ -131,6 +155,8 @@ func (h *Machine) Exec(ctx context.Context, cmdline string, codepage int) Result
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.refreshSync()
+	h.refreshActiveBias()
 	var out, errb bytes.Buffer
 	sh := &shell{h: h, ctx: ctx}
 	code := sh.runLine(cmdline, streams{out: &out, err: &errb})
@@ -234,8 +260,7 @@ func (h *Machine) SetServiceRunning(running bool) {
 		}
 		return
 	}
-	h.svc = svcStopped
-	h.synced = false
+	h.serviceStopped()
 }
 
 // Reboot restarts the machine. W32Time is running afterwards when its start type is automatic
@@ -256,6 +281,9 @@ func (h *Machine) SetTimeData(available bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.unreachable = !available
+	if available {
+		h.retrySync()
+	}
 }
 
 // TimeData reports whether the service would get time data now: its sources are reachable
@@ -279,15 +307,6 @@ func (h *Machine) SetHang(substr string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hang = substr
-}
-
-// serviceStarted models a starting time service: it synchronises at once when it has time data.
-// Callers hold h.mu.
-func (h *Machine) serviceStarted() {
-	h.synced = h.timeDataAvailable()
-	if h.synced {
-		h.lastSync = time.Now()
-	}
 }
 
 // timeDataAvailable reports whether the service gets time data: its sources are reachable, the

@@ -3,6 +3,7 @@ package winhost
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -78,13 +79,14 @@ func regNum(t *testing.T, h *Machine, key, name string) uint64 {
 
 func TestNewDefaultsAndErrors(t *testing.T) {
 	h := newHost(t, Config{})
-	if got := h.Config(); got != (Config{Profile: P2022, Role: Standalone, Locale: EnUS, Hostname: "WIN-SIM"}) {
+	if got := h.Config(); !reflect.DeepEqual(got, Config{Profile: P2022, Role: Standalone, Locale: EnUS, Hostname: "WIN-SIM", OEMCodePage: 437}) {
 		t.Errorf("Config() = %+v", got)
 	}
 	if h.ServiceState() != "RUNNING" {
 		t.Errorf("ServiceState = %s", h.ServiceState())
 	}
-	for _, cfg := range []Config{{Profile: "2000"}, {Role: "pdc"}, {Locale: "de-DE"}, {Hostname: "a b"}} {
+	for _, cfg := range []Config{{Profile: "2000"}, {Role: "pdc"}, {Locale: "de-DE"}, {Hostname: "a b"},
+		{OEMCodePage: 1252}, {OEMCodePage: 65001}, {OEMCodePage: 12}, {Locale: JaJP, OEMCodePage: 850}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) succeeded", cfg)
 		}

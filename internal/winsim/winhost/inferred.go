@@ -138,6 +138,25 @@ const (
 	mHostPoll
 	mPeerStratum
 	mLineTooLong
+	mLeapNone
+	mRefSourceIP
+	mRefUnspecified
+	mPhaseOffset
+	mClockRate
+	mStateMachine
+	mStateSync
+	mStateUnset
+	mTimeSourceFlags
+	mServerRole
+	mRoleNone
+	mRoleTimeService
+	mLastSyncError
+	mSinceLastGoodSync
+	mStatePending
+	mModeClient
+	mModeSymmetric
+	mPeerStratumNone
+	mPeerPollNone
 )
 
 // messages holds each text in en-US and ja-JP. Which are [seen] is noted; everything else, and every
@@ -190,27 +209,50 @@ var messages = map[msg][2]string{
 	mPolicy:           {"(Policy)", "(ポリシー)"}, // en [seen]
 	mConfiguration:    {"[Configuration]", "[構成]"},
 	mTimeProviders:    {"[TimeProviders]", "[タイム プロバイダー]"},
-	mLeap:             {"Leap Indicator: 0(no warning)", "うるう秒インジケーター: 0(警告なし)"},
-	mLeapUnsync:       {"Leap Indicator: 3(not synchronized)", "うるう秒インジケーター: 3(同期されていません)"},
-	mStratumSynced:    {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"}, // labels [seen: 階層:]
-	mStratumNone:      {"Stratum: 0 (unspecified)", "階層: 0 (未指定)"},
-	mPrecision:        {"Precision: -23 (119.209ns per tick)", "精度: -23 (刻みごとに 119.209ns)"},
-	mRootDelay:        {"Root Delay: %s", "ルート遅延: %s"},
-	mRootDispersion:   {"Root Dispersion: %s", "ルート分散: %s"},
-	mReferenceID:      {"ReferenceId: %s", "参照 ID: %s"},
-	mLastSync:         {"Last Successful Sync Time: %s", "最終正常同期時刻: %s"},
-	mUnspecified:      {"unspecified", "未指定"},
-	mSource:           {"Source: %s", "ソース: %s"}, // [seen: ソース:]
-	mPollInterval:     {"Poll Interval: %d (%ds)", "ポーリング間隔: %d (%ds)"},
-	mLocalCMOS:        {"Local CMOS Clock", "Local CMOS Clock"},
-	mPeersCount:       {"#Peers: %d", "#ピア: %d"},
-	mPeer:             {"Peer: %s", "ピア: %s"},
-	mState:            {"State: %s", "状態: %s"},
-	mStateActive:      {"Active", "アクティブ"},
-	mTimeRemaining:    {"Time Remaining: %s", "残り時間: %s"},
-	mMode:             {"Mode: 3 (Client)", "モード: 3 (クライアント)"},
-	mPeerPoll:         {"PeerPoll Interval: %d (%ds)", "ピア ポーリング間隔: %d (%ds)"},
-	mHostPoll:         {"HostPoll Interval: %d (%ds)", "ホスト ポーリング間隔: %d (%ds)"},
-	mPeerStratum:      {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
-	mLineTooLong:      {"The command line is too long.", "コマンド ラインが長すぎます。"}, // en [documented]
+	// /query /status: every text [seen] in both languages (windows-time.md sections 4 and 8) except
+	// where noted. Japanese puts a space before the leap indicator's bracket, English does not.
+	mLeap:           {"Leap Indicator: %s", "閏インジケーター: %s"},
+	mLeapNone:       {"0(no warning)", "0 (警告なし)"},
+	mLeapUnsync:     {"3(not synchronized)", "3 (同期未実行)"},
+	mStratumSynced:  {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
+	mStratumNone:    {"Stratum: 0 (unspecified)", "階層: 0 (未指定)"},
+	mPrecision:      {"Precision: %d (%s per tick)", "精度: %d (ティックごとに %s)"},
+	mRootDelay:      {"Root Delay: %s", "ルート遅延: %s"},
+	mRootDispersion: {"Root Dispersion: %s", "ルート分散: %s"},
+	mRefSourceIP:    {"0x%08X (source IP:  %s)", "0x%08X (ソース IP:  %s)"},
+	mRefUnspecified: {"0x00000000 (unspecified)", "0x00000000 (未指定)"}, // ja [inferred]
+	mReferenceID:    {"ReferenceId: %s", "参照 ID: %s"},
+	mLastSync:       {"Last Successful Sync Time: %s", "最終正常同期時刻: %s"},
+	mUnspecified:    {"unspecified", "未指定"},
+	mSource:         {"Source: %s", "ソース: %s"},
+	mPollInterval:   {"Poll Interval: %d (%ds)", "ポーリング間隔: %d (%ds)"},
+	mLocalCMOS:      {"Local CMOS Clock", "Local CMOS Clock"}, // ja [inferred: not translated]
+	// /query /status /verbose [inferred, both languages].
+	mPhaseOffset:       {"Phase Offset: %s", "位相オフセット: %s"},
+	mClockRate:         {"ClockRate: %s", "クロック レート: %s"},
+	mStateMachine:      {"State Machine: %s", "ステート マシン: %s"},
+	mStateSync:         {"2 (Sync)", "2 (同期)"},
+	mStateUnset:        {"0 (Unset)", "0 (未設定)"},
+	mTimeSourceFlags:   {"Time Source Flags: 0 (None)", "タイム ソース フラグ: 0 (なし)"},
+	mServerRole:        {"Server Role: %s", "サーバーの役割: %s"},
+	mRoleNone:          {"0 (None)", "0 (なし)"},
+	mRoleTimeService:   {"64 (Time Service)", "64 (タイム サービス)"},
+	mLastSyncError:     {"Last Sync Error: %d (%s)", "最終同期エラー: %d (%s)"},
+	mSinceLastGoodSync: {"Time since Last Good Sync Time: %s", "最終正常同期時刻からの経過時間: %s"},
+	// /query /peers [inferred, both languages].
+	mPeersCount:      {"#Peers: %d", "#ピア: %d"},
+	mPeer:            {"Peer: %s", "ピア: %s"},
+	mState:           {"State: %s", "状態: %s"},
+	mStateActive:     {"Active", "アクティブ"},
+	mTimeRemaining:   {"Time Remaining: %s", "残り時間: %s"},
+	mMode:            {"Mode: %s", "モード: %s"},
+	mModeClient:      {"3 (Client)", "3 (クライアント)"},
+	mModeSymmetric:   {"1 (Symmetric Active)", "1 (対称アクティブ)"},
+	mStatePending:    {"Pending", "保留中"},
+	mPeerStratumNone: {"Stratum: 0 (unspecified)", "階層: 0 (未指定)"},
+	mPeerPollNone:    {"PeerPoll Interval: 0 (unspecified)", "ピア ポーリング間隔: 0 (未指定)"},
+	mPeerPoll:        {"PeerPoll Interval: %d (%ds)", "ピア ポーリング間隔: %d (%ds)"},
+	mHostPoll:        {"HostPoll Interval: %d (%ds)", "ホスト ポーリング間隔: %d (%ds)"},
+	mPeerStratum:     {"Stratum: %d (secondary reference - syncd by (S)NTP)", "階層: %d (二次参照 - (S)NTP で同期)"},
+	mLineTooLong:     {"The command line is too long.", "コマンド ラインが長すぎます。"}, // en [documented]
 }

@@ -87,7 +87,7 @@ var profiles = map[Profile]profileInfo{
 		reg3: true, systemRoot: `C:\WINDOWS`, userProfile: `C:\Documents and Settings\Administrator`,
 	},
 	P2008: {
-		ver: "Microsoft Windows [Version 6.0.6003]", productName: "Windows Server® 2008 Standard",
+		ver: "Microsoft Windows [Version 6.0.6003]", productName: "Windows Server (R) 2008 Standard",
 		currentVersion: "6.0", build: "6003", csdVersion: "Service Pack 2",
 		hasQuery: true, syncAllNo: true, honoursUTF8: true,
 		systemRoot: `C:\Windows`, userProfile: `C:\Users\Administrator`,

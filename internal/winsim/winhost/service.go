@@ -68,8 +68,7 @@ func progNet(x *proc) int {
 	if x.h.svc != svcRunning {
 		return helpErr(mNetNotStarted, 3521, display)
 	}
-	x.h.svc = svcStopped
-	x.h.synced = false
+	x.h.serviceStopped()
 	x.outln(x.t(mNetStopping, display), x.t(mNetStopped, display), "")
 	return 0
 }
@@ -146,22 +145,27 @@ func progTzutil(x *proc) int {
 	switch strings.ToLower(x.args[0]) {
 	case "/g":
 		v, _ := x.h.reg.getValue(keyTimeZone, "TimeZoneKeyName")
+		id := v.Str
+		if off, _ := x.h.reg.getValue(keyTimeZone, "DynamicDaylightTimeDisabled"); off.Num != 0 {
+			id += dstOffSuffix // [inferred]
+		}
 		// tzutil /g prints the name without a line end [seen].
-		fmt.Fprint(x.out, v.Str)
+		fmt.Fprint(x.out, id)
 		return 0
 	case "/l":
-		for i, tz := range timeZones {
+		for i, tz := range tzList {
 			if i > 0 {
 				x.outln("")
 			}
-			x.outln(tz.display, tz.id)
+			display, _, _ := x.h.zoneNames(tz)
+			x.outln(display, tz.id)
 		}
 		return 0
 	case "/s":
 		if len(x.args) < 2 {
 			break
 		}
-		id := strings.TrimSuffix(x.args[1], "_dstoff")
+		id, dstOff := strings.CutSuffix(x.args[1], dstOffSuffix)
 		tz, ok := findTimeZone(id)
 		if !ok {
 			x.errln(x.t(mTzInvalid))
@@ -171,9 +175,30 @@ func progTzutil(x *proc) int {
 			x.errln("Access is denied.")
 			return 5
 		}
-		writeTimeZone(x.h.reg, x.h.cfg.Profile, tz)
+		x.h.setTimeZone(tz, dstOff)
 		return 0
 	}
 	x.errln("Invalid parameter.")
 	return 87
+}
+
+// dstOffSuffix follows a zone id in tzutil to mean "daylight saving adjustment off".
+const dstOffSuffix = "_dstoff"
+
+// progRundll32 emulates the one rundll32.exe use the provider makes: the Date and Time control
+// panel applet's /Z switch, which sets the time zone whose id is the rest of the line, on releases
+// without tzutil. It prints nothing and exits 0 whatever happens, leaving the zone unchanged for an
+// unknown id or a session that is not an administrator's [inferred: rundll32 reports nothing];
+// trailing blanks of the id are ignored [inferred]. Any other use does nothing, also with exit 0.
+func progRundll32(x *proc) int {
+	const applet = "shell32.dll,control_rundll timedate.cpl,,/z "
+	rest := strings.TrimLeft(x.raw, " \t")
+	if len(rest) <= len(applet) || !strings.EqualFold(rest[:len(applet)], applet) {
+		return 0
+	}
+	tz, ok := findTimeZone(strings.TrimRight(rest[len(applet):], " \t"))
+	if ok && x.h.elevated {
+		x.h.setTimeZone(tz, false)
+	}
+	return 0
 }

@@ -316,6 +316,12 @@ func (sh *shell) simple(text string, st streams) bool {
 		prog = progCmd
 	case "hostname":
 		prog = func(x *proc) int { x.outln(x.h.cfg.Hostname); return 0 }
+	case "wmic":
+		if sh.h.cfg.Profile.hasWMIC() {
+			prog = progWmic
+		}
+	case "rundll32":
+		prog = progRundll32
 	case "tzutil":
 		if sh.h.pi.tzutil {
 			prog = progTzutil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file is the W32Time service's startup configuration as the Service Control Manager keeps it
@@ -151,11 +152,12 @@ func (h *Machine) bootStarts() bool {
 // boot sets the service as a boot leaves it. Callers hold h.mu.
 func (h *Machine) boot() {
 	h.synced = false
+	h.syncDue = time.Time{}
 	if h.svc == svcNotInstalled {
 		return
 	}
 	if !h.bootStarts() {
-		h.svc = svcStopped
+		h.serviceStopped()
 		return
 	}
 	h.svc = svcRunning

@@ -276,11 +276,16 @@ func TestReboot(t *testing.T) {
 			}
 		})
 	}
-	// A stopped service after boot is not synchronised; started, it is.
-	h := newHost(t, Config{AfterBoot: true})
+	// A stopped service after boot is not synchronised; started, it is after the sync delay.
+	clock := newClock()
+	h := newHost(t, Config{AfterBoot: true, Clock: clock.now})
 	mustRun(t, h, "net start w32time")
+	if out := mustRun(t, h, "w32tm /query /source"); out != "Local CMOS Clock\r\n" {
+		t.Errorf("right after net start: /source %q", out)
+	}
+	clock.advance(DefaultSyncDelay)
 	if out := mustRun(t, h, "w32tm /query /source"); out != "time.windows.com,0x9\r\n" {
-		t.Errorf("after net start: /source %q", out)
+		t.Errorf("after net start and the sync delay: /source %q", out)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // progW32tm emulates w32tm.exe. Everything it prints goes to standard output, errors included [inferred].
@@ -146,7 +145,7 @@ func (x *proc) w32Config(args []string) int {
 		if x.h.svc != svcRunning {
 			return x.w32Err(hrServiceNotActive)
 		}
-		x.h.serviceStarted()
+		x.h.configUpdated()
 	}
 	x.outln(x.t(mCmdOK))
 	return 0
@@ -274,11 +273,13 @@ func (h *Machine) timeSource() (string, bool) {
 }
 
 func (x *proc) w32Query(args []string) int {
-	what := ""
+	what, verbose := "", false
 	for _, a := range args {
 		name, _, _ := option(a)
 		switch name {
-		case "/computer", "/verbose":
+		case "/verbose":
+			verbose = true
+		case "/computer":
 		case "/source", "/configuration", "/peers", "/status":
 			if what != "" {
 				return x.w32Err(hrInvalidParameter)
@@ -294,53 +295,17 @@ func (x *proc) w32Query(args []string) int {
 	if hr, ok := x.serviceReady(); !ok {
 		return x.w32Err(hr)
 	}
-	src, hasSrc := x.h.timeSource()
-	synced := x.h.synced && hasSrc
 	switch what {
 	case "/source":
-		if !synced {
-			src = x.t(mLocalCMOS)
-		}
-		x.outln(src)
+		x.w32Source()
 	case "/status":
-		if synced {
-			x.outln(x.t(mLeap), x.t(mStratumSynced, 3), x.t(mPrecision),
-				x.t(mRootDelay, "0.0220277s"), x.t(mRootDispersion, "7.8241058s"),
-				x.t(mReferenceID, "0x808C6D77 (source IP:  128.140.109.119)"),
-				x.t(mLastSync, x.formatTime(x.h.lastSync)), x.t(mSource, src), x.t(mPollInterval, 6, 64))
-		} else {
-			x.outln(x.t(mLeapUnsync), x.t(mStratumNone), x.t(mPrecision),
-				x.t(mRootDelay, "0.0000000s"), x.t(mRootDispersion, "0.0000000s"),
-				x.t(mReferenceID, "0x00000000 (unspecified)"),
-				x.t(mLastSync, x.t(mUnspecified)), x.t(mSource, x.t(mLocalCMOS)), x.t(mPollInterval, 10, 1024))
-		}
+		x.w32Status(verbose)
 	case "/peers":
-		var peers []string
-		if synced {
-			t, _ := x.h.effective("Parameters", "Type")
-			if x.h.cfg.Role != Standalone && !strings.EqualFold(t.Str, "NTP") {
-				peers = []string{src}
-			} else {
-				peers = x.h.peerList()
-			}
-		}
-		x.outln(x.t(mPeersCount, len(peers)), "")
-		for _, p := range peers {
-			x.outln(x.t(mPeer, p), x.t(mState, x.t(mStateActive)), x.t(mTimeRemaining, "1510.9914014s"),
-				x.t(mMode), x.t(mPeerStratum, 2), x.t(mPeerPoll, 10, 1024), x.t(mHostPoll, 10, 1024), "")
-		}
+		x.w32Peers()
 	case "/configuration":
 		x.w32Configuration()
 	}
 	return 0
-}
-
-// formatTime prints a time the way the locale's short date and long time formats do.
-func (x *proc) formatTime(t time.Time) string {
-	if x.h.cfg.Locale == JaJP {
-		return t.Format("2006/01/02 15:04:05")
-	}
-	return t.Format("1/2/2006 3:04:05 PM")
 }
 
 // w32Configuration prints w32tm /query /configuration from the effective (policy over local) values.
@@ -460,8 +425,7 @@ func (x *proc) w32Resync(args []string) int {
 		return x.w32Err(hr)
 	}
 	if x.h.timeDataAvailable() {
-		x.h.synced = true
-		x.h.lastSync = time.Now()
+		x.h.resynced()
 	} else if !nowait {
 		x.outln(x.t(mResyncNoData))
 		return w32tmExitCode(hrNoTimeData)
@@ -522,8 +486,8 @@ func (x *proc) w32Unregister() int {
 		return x.w32Err(hrServiceNotExist)
 	}
 	x.h.reg.deleteKey(keyW32Time)
+	x.h.serviceStopped()
 	x.h.svc = svcNotInstalled
-	x.h.synced = false
 	x.outln(x.t(mUnregistered))
 	return 0
 }
@@ -536,8 +500,11 @@ func (x *proc) w32Tz() int {
 	dlt, _ := r.getValue(keyTimeZone, "DaylightName")
 	db, _ := r.getValue(keyTimeZone, "DaylightBias")
 	cur := "TIME_ZONE_ID_UNKNOWN"
-	if int32(db.Num) != 0 {
+	if tz, off, ok := x.h.currentZone(); ok && tz.dst != nil && !off {
 		cur = "TIME_ZONE_ID_STANDARD"
+		if tz.inDST(x.h.now()) {
+			cur = "TIME_ZONE_ID_DAYLIGHT"
+		}
 	}
 	x.outln(fmt.Sprintf("Time zone: Current:%s Bias: %dmin (UTC=LocalTime+Bias)", cur, int32(bias.Num)),
 		fmt.Sprintf(`  [Standard Name:"%s" Bias:0min Date:(unspecified)]`, std.Str),
