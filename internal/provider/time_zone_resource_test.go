@@ -122,7 +122,7 @@ func TestAccTimeZone_2003(t *testing.T) {
 					},
 					{
 						Config:      timeZoneConfig(tg, "Pacific Standard Time_dstoff"),
-						ExpectError: regexp.MustCompile(`(?s)no tzutil.*daylight saving`),
+						ExpectError: regexp.MustCompile(`(?s)no tzutil.*daylight\s+saving`),
 					},
 				},
 			})
