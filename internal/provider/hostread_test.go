@@ -188,3 +188,46 @@ func TestHostReadsFailureShared(t *testing.T) {
 		t.Errorf("a failed read was kept: %v", diags)
 	}
 }
+
+// TestHostReadOEMCodePage reads hosts that write in their OEM code page
+// (Server 2003 ignores the shell's UTF-8): the first read learns the code
+// page from the registry and decodes its own output again with it; the
+// transport decodes every later output with it.
+func TestHostReadOEMCodePage(t *testing.T) {
+	tests := []struct {
+		cp      int
+		product string
+	}{
+		{850, "Microsoft Windows Server 2003 Édition Entreprise"},
+		{866, "Microsoft Windows Server 2003 Корпоративная"},
+		{936, "Microsoft Windows Server 2003 企业版"},
+		{949, "Microsoft Windows Server 2003 엔터프라이즈"},
+		{950, "Microsoft Windows Server 2003 企業版"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.cp), func(t *testing.T) {
+			data, hosts := startHosts(t, 1, winsim.Options{Profile: winhost.P2003, OEMCodePage: tc.cp})
+			h := hosts[0]
+			h.Machine().SetString(wintime.CurrentVersionKey, "ProductName", tc.product)
+			b := hostBound{data: data, typeName: "windows_test"}
+			ctx := context.Background()
+			_, c, r, diags := b.dialAndReadHost(ctx, h.Addr())
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			if r.Facts.OEMCodePage != tc.cp || c.CodePage() != tc.cp {
+				t.Fatalf("OEM code page read %d, client's %d; want %d", r.Facts.OEMCodePage, c.CodePage(), tc.cp)
+			}
+			if r.Facts.ProductName != tc.product {
+				t.Errorf("first read: ProductName %q, want %q", r.Facts.ProductName, tc.product)
+			}
+			res, err := c.Run(ctx, `reg query "`+wintime.CurrentVersionKey+`" /v ProductName`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.CodePage != tc.cp || !strings.Contains(res.Stdout, tc.product) {
+				t.Errorf("later output decoded from %d: %q, want %q in it", res.CodePage, res.Stdout, tc.product)
+			}
+		})
+	}
+}
