@@ -36,6 +36,9 @@ type providerData struct {
 	// planned is the hosts the resources planned so far, to warn when two
 	// resources manage one host.
 	planned *plannedHosts
+	// reads is the last read of each host, shared by every resource and
+	// data source of this configuration.
+	reads *hostReads
 }
 
 // providerDataFrom unpacks what the provider hands its resources and data

@@ -47,7 +47,7 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
 				}},
-				Check: checkNotRan(tg, "w32tm"),
+				Check: checkNoWrite(tg), // i12: the shared read runs w32tm /query; a write is what must not run
 			},
 			{
 				Config: withHost(other.host, ""),

@@ -185,15 +185,25 @@ func (b *hostBound) dial(ctx context.Context, host string) (context.Context, *tr
 // Read and before an apply. It returns ctx with the WinRM logging of this
 // request and the client, for the commands that follow.
 func (b *hostBound) dialAndRead(ctx context.Context, host string) (context.Context, *transport.Client, wintime.State, diag.Diagnostics) {
+	ctx, client, r, diags := b.dialAndReadHost(ctx, host)
+	return ctx, client, r.State, diags
+}
+
+// dialAndReadHost connects to host and returns everything the provider reads
+// there (wintime.HostRead): the read the resources and data sources of this
+// configuration share, made once per host unless a command ran on the host
+// since (see hostReads).
+func (b *hostBound) dialAndReadHost(ctx context.Context, host string) (context.Context, *transport.Client, wintime.HostRead, diag.Diagnostics) {
 	ctx, client, diags := b.dial(ctx, host)
 	if diags.HasError() {
-		return ctx, nil, wintime.State{}, diags
+		return ctx, nil, wintime.HostRead{}, diags
 	}
-	st, err := readState(ctx, client)
+	key, _ := b.data.hostKey(host) // host passed dial's checks
+	r, err := b.data.reads.get(ctx, key, client)
 	if err != nil {
 		diags.AddError("Cannot read the time settings of "+host, err.Error())
 	}
-	return ctx, client, st, diags
+	return ctx, client, r, diags
 }
 
 // readState runs the read command on a host and parses its output.

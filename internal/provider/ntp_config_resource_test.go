@@ -575,7 +575,7 @@ data "windows_ntp_config" "test" {
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_state", "running"),
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "group_policy", "true"),
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "reliable", "false"),
-				checkNotRan(tg, "w32tm"),
+				checkNoWrite(tg), // i12: the shared read runs w32tm /query; a write is what must not run
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				expectPeers("data.windows_ntp_config.test", peer("ntp.nict.jp", "SpecialInterval", "Client")),

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -30,7 +31,10 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/transport"
 )
 
-var _ provider.Provider = (*windowsProvider)(nil)
+var (
+	_ provider.Provider              = (*windowsProvider)(nil)
+	_ provider.ProviderWithFunctions = (*windowsProvider)(nil)
+)
 
 // New returns a constructor of the provider, as providerserver.Serve and the
 // acceptance tests' factories want it. The provider makes its own connection
@@ -187,17 +191,21 @@ func (p *windowsProvider) Configure(ctx context.Context, req provider.ConfigureR
 		// the provider once per run, and resources share its clients.
 		p.pool = transport.NewPool()
 	}
-	data := &providerData{pool: p.pool, base: cfg, host: host, unknown: unknown, planned: newPlannedHosts()}
+	data := &providerData{pool: p.pool, base: cfg, host: host, unknown: unknown, planned: newPlannedHosts(), reads: newHostReads()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
 
 func (p *windowsProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewNTPConfigResource}
+	return []func() resource.Resource{NewNTPConfigResource, NewTimeZoneResource}
 }
 
 func (p *windowsProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewNTPConfigDataSource}
+	return []func() datasource.DataSource{NewNTPConfigDataSource, NewHostDataSource, NewNTPStatusDataSource}
+}
+
+func (p *windowsProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{NewParseNTPServerFunction, NewFormatNTPServerFunction}
 }
 
 // configError names the attribute a configuration error is about.

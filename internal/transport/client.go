@@ -30,6 +30,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,13 @@ type Result struct {
 	Stdout, Stderr string // decoded to UTF-8
 	ExitCode       int
 	Duration       time.Duration
+	// CodePage is the code page the output was decoded from: UTF8CodePage,
+	// or the OEM code page of a program that ignored the shell's (see
+	// Client.SetCodePage).
+	CodePage int
+	// raw is the output as received, kept only when it was not UTF-8, for
+	// Redecode.
+	raw *rawOutput
 }
 
 // Client runs commands on one WinRM endpoint. It is safe for concurrent use.
@@ -55,6 +63,11 @@ type core struct {
 	wire      wire
 	shells    *shellPool
 	closeOnce sync.Once
+
+	// codePage is the host's OEM code page as the caller told it
+	// (SetCodePage), 0 while unknown; runs counts the Runs that returned.
+	codePage atomic.Int32
+	runs     atomic.Uint64
 
 	// signals tracks the background Signals of finished commands (see
 	// signalLater); close waits for them. bgCancel ends them when close's
@@ -177,6 +190,7 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	defer cancel()
 
 	r := &run{c: c.core, cmdline: cmdline, maxRetries: c.maxRetries, log: c.log, hard: deadline}
+	defer c.core.runs.Add(1)
 	res, err := r.do(work)
 	res.Duration = time.Since(start)
 	if err != nil && errors.Is(work.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
@@ -184,6 +198,46 @@ func (c *Client) Run(ctx context.Context, cmdline string) (Result, error) {
 	}
 	r.logOutcome(ctx, res, err)
 	return res, err
+}
+
+// SetCodePage tells the Client the host's OEM code page, in which programs
+// that ignore the shell's UTF-8 code page write (Server 2003's, and some
+// tools of every version on a localized host): output that is not valid
+// UTF-8 is decoded from it from then on, by every Client sharing this one's
+// connection (the Pool's, for one endpoint and credentials). Until then CP932
+// and CP437 are tried. The transport does not find the code page itself: it
+// knows no command that reads it.
+func (c *Client) SetCodePage(cp int) error {
+	if _, ok := oemCodePages[cp]; !ok {
+		return &UnsupportedCodePageError{CodePage: cp}
+	}
+	c.core.codePage.Store(int32(cp))
+	return nil
+}
+
+// CodePage returns the OEM code page set by SetCodePage, or 0.
+func (c *Client) CodePage() int { return int(c.core.codePage.Load()) }
+
+// Runs returns how many Runs have returned, successfully or not, on the
+// connection this Client shares. A caller that keeps what a command read can
+// compare it with the count after that command: any other Run since, on any
+// Client of the connection, may have changed the host.
+func (c *Client) Runs() uint64 { return c.core.runs.Load() }
+
+// result decodes a finished command's output.
+func (c *core) result(stdout, stderr []byte, code int) Result {
+	res := Result{ExitCode: code}
+	oem := int(c.codePage.Load())
+	res.Stdout, res.CodePage = decodeOutput(stdout, oem)
+	var errCP int
+	res.Stderr, errCP = decodeOutput(stderr, oem)
+	if res.CodePage != UTF8CodePage || errCP != UTF8CodePage {
+		if res.CodePage == UTF8CodePage {
+			res.CodePage = errCP
+		}
+		res.raw = &rawOutput{stdout: stdout, stderr: stderr}
+	}
+	return res
 }
 
 // timeoutError reports a Run whose deadline passed after d. For a command

@@ -261,7 +261,7 @@ func (r *run) execute(ctx context.Context, sh *shell) (Result, string, bool, err
 		r.started = true
 		stdout, stderr, code, rerr := r.receive(ctx, sh.id, cmdID)
 		if rerr == nil {
-			return Result{Stdout: decodeOutput(stdout), Stderr: decodeOutput(stderr), ExitCode: code}, cmdID, true, nil
+			return r.c.result(stdout, stderr, code), cmdID, true, nil
 		}
 		serr := r.signal(ctx, sh.id, cmdID)
 		// Output may have been lost with the connection: run the command again

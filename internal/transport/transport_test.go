@@ -92,7 +92,7 @@ func TestDecodeOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := decodeOutput(tt.in); got != tt.want {
+			if got, _ := decodeOutput(tt.in, 0); got != tt.want {
 				t.Errorf("decodeOutput(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})

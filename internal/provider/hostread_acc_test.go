@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// TestAccHostRead_mixedPlanOneCommand plans a configuration of every resource
+// and data source on each of three hosts, and of one windows_ntp_config alone
+// on a fourth: each host runs as many commands as the fourth, which is one
+// per CLI run that reads the hosts (a refresh step runs a refresh and a plan),
+// counted by the simulator. Data sources read during the apply, after the
+// writes they depend on, see them.
+func TestAccHostRead_mixedPlanOneCommand(t *testing.T) {
+	needSim(t)
+	hosts := startFleet(t, 4)
+	control := &target{sim: hosts[3], host: hosts[3].Addr()}
+	tgs := make([]*target, 3)
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"windows_ntp_config\" \"control\" {\n  host = %q\n  type = \"NT5DS\"\n}\n", control.host)
+	for i, h := range hosts[:3] {
+		tgs[i] = &target{sim: h, host: h.Addr()}
+		fmt.Fprintf(&b, `
+resource "windows_ntp_config" "h%[1]d" {
+  host        = %[2]q
+  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]
+}
+resource "windows_time_zone" "h%[1]d" {
+  host      = %[2]q
+  time_zone = "Asia/Tokyo"
+}
+data "windows_host" "h%[1]d" {
+  host       = %[2]q
+  depends_on = [windows_time_zone.h%[1]d]
+}
+data "windows_ntp_status" "h%[1]d" {
+  host       = %[2]q
+  depends_on = [windows_ntp_config.h%[1]d]
+}
+`, i, h.Addr())
+	}
+	config := fmt.Sprintf("provider \"windows\" {\n  username = %q\n  password = %q\n}\n", simUser, simPassword) + b.String()
+	forget := func() {
+		control.clearHistory()
+		for _, tg := range tgs {
+			tg.clearHistory()
+		}
+	}
+	onePerHost := func() {
+		plans := len(control.history())
+		if plans == 0 {
+			t.Fatal("the host of windows_ntp_config alone ran no command during the refresh step")
+		}
+		for i, tg := range tgs {
+			if got := tg.history(); len(got) != plans {
+				t.Errorf("host %d ran %d commands during the refresh step, want %d (one per CLI run, as one resource alone):\n%s",
+					i, len(got), plans, strings.Join(got, "\n"))
+			}
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories(t),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					// Read during the apply, after the write it depends on.
+					resource.TestCheckResourceAttr("data.windows_ntp_status.h0", "source", "ntp.nict.jp,0x9"),
+					resource.TestCheckResourceAttr("data.windows_host.h1", "time_zone", "Tokyo Standard Time"),
+				),
+			},
+			{PreConfig: forget, RefreshState: true},
+			{PreConfig: onePerHost, Config: config, PlanOnly: true},
+		},
+	})
+}
