@@ -139,7 +139,7 @@ func (m *hostDataModel) setFacts(r wintime.HostRead) {
 		m.OEMCodePage = types.Int64Value(int64(f.OEMCodePage))
 	}
 	m.W32TimeState = types.StringValue(string(r.State.Service))
-	m.W32TimeStartup = stringOrNull(r.Startup)
+	m.W32TimeStartup = stringOrNull(string(r.State.Local.Startup))
 	m.TimeZone = stringOrNull(f.TimeZone.TzutilID())
 }
 

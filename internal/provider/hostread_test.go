@@ -61,7 +61,7 @@ func TestHostReadEveryProfile(t *testing.T) {
 				if r.Facts.ProductName == "" || r.Facts.Build == 0 || r.Facts.Hostname == "" || noZone {
 					t.Errorf("facts = %+v", r.Facts)
 				}
-				if r.Startup == "" {
+				if r.State.Local.Startup == "" {
 					t.Errorf("no start type in:\n%s", out)
 				}
 				if got := wintime.HasQuery(r.State.Version); (r.Status != nil) != got || (r.Peers != nil) != got {

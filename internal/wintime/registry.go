@@ -44,8 +44,10 @@ var regValueLine = regexp.MustCompile(`^[ \t]+(.*?)(?:\t+| {4})(REG_[A-Z_]+)(?:(
 // version's format, skipping anything else (such as other programs' output
 // when commands are chained). Keys are returned by their path in upper case
 // with the short hive name, such as `HKLM\SYSTEM\...`. When a key is listed
-// twice, its first section is kept: a read followed by other commands'
-// output keeps its own values.
+// more than once, its sections are merged and the first of each value wins:
+// a read followed by other commands' output keeps its own values, and a
+// later query of other values of the same key (one reads ProductName, the
+// facts read the whole key) adds them.
 func ParseRegQuery(out string) map[string]*RegKey {
 	keys := map[string]*RegKey{}
 	var cur *RegKey
@@ -53,17 +55,20 @@ func ParseRegQuery(out string) map[string]*RegKey {
 		line = strings.TrimRight(line, "\r")
 		switch {
 		case strings.HasPrefix(line, "HKEY_") || strings.HasPrefix(line, "HKLM\\"):
-			cur = &RegKey{Path: line, Values: map[string]RegValue{}}
-			if k := normalizeKey(line); keys[k] == nil {
-				keys[k] = cur
+			k := normalizeKey(line)
+			if keys[k] == nil {
+				keys[k] = &RegKey{Path: line, Values: map[string]RegValue{}}
 			}
+			cur = keys[k]
 		case cur != nil && line != "":
 			m := regValueLine.FindStringSubmatch(line)
 			if m == nil {
 				cur = nil // a line of some other program ends the section
 				continue
 			}
-			cur.Values[strings.ToLower(m[1])] = RegValue{Type: m[2], Data: m[3]}
+			if name := strings.ToLower(m[1]); !hasValue(cur, name) {
+				cur.Values[name] = RegValue{Type: m[2], Data: m[3]}
+			}
 		case line == "":
 			// Blank lines surround sections in both formats; a value line
 			// never follows one without a key line first on 2008+, but on
@@ -71,6 +76,11 @@ func ParseRegQuery(out string) map[string]*RegKey {
 		}
 	}
 	return keys
+}
+
+func hasValue(k *RegKey, name string) bool {
+	_, ok := k.Values[name]
+	return ok
 }
 
 // normalizeKey returns a registry path in upper case with the short hive name.

@@ -80,3 +80,29 @@ func TestSettingsEqualSeesEveryField(t *testing.T) {
 		})
 	}
 }
+
+// TestParseRegQueryRepeatedKey: a key listed twice keeps the first of each
+// value and gains the values only the later section has (the settings read
+// queries ProductName, the facts read the whole CurrentVersion key).
+func TestParseRegQueryRepeatedKey(t *testing.T) {
+	out := "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\r\n" +
+		"    ProductName    REG_SZ    Windows Server 2022 Standard\r\n\r\n" +
+		"garbage from another program\r\n" +
+		"\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\r\n" +
+		"    ProductName    REG_SZ    Forged\r\n" +
+		"    CurrentBuildNumber    REG_SZ    20348\r\n\r\n"
+	k := LookupKey(ParseRegQuery(out), CurrentVersionKey)
+	if k == nil {
+		t.Fatal("CurrentVersion key not found")
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"ProductName", "Windows Server 2022 Standard"},
+		{"CurrentBuildNumber", "20348"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if v, ok := k.Value(tc.name); !ok || v.Data != tc.want {
+				t.Errorf("%s = %q (present: %v), want %q", tc.name, v.Data, ok, tc.want)
+			}
+		})
+	}
+}
