@@ -229,7 +229,7 @@ func sealManually(t *testing.T, c *Context, plain []byte, usage uint32, ec, rrc,
 // alone (RFC 4121), or not rotated at all (RRC 0), are all opened.
 func TestUnwrapOtherSenders(t *testing.T) {
 	tests := []struct {
-		name             string
+		name            string
 		ec, rrc, rotate int
 	}{
 		{"EC 16, rotated by RRC+EC as Windows", 16, 28, 44},
