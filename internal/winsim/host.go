@@ -141,7 +141,7 @@ type Host struct {
 	opts    Options
 	machine *winhost.Machine
 	ntlm    *ntlmsrv.Server
-	krb     *krbAcceptor // nil unless the host serves a Kerberos realm
+	krb     *krbAcceptor    // nil unless the host serves a Kerberos realm
 	users   map[string]User // by upper-case name
 
 	ln       net.Listener
@@ -175,7 +175,7 @@ type Host struct {
 	// kerberosLogons and kerberosLogonsFailed count AP-REQs received and refused.
 	kerberosLogons, kerberosLogonsFailed int
 	shellsOpened                         int
-	ran              []string
+	ran                                  []string
 }
 
 const (
