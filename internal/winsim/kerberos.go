@@ -105,6 +105,15 @@ func (h *Host) setupKerberos(listenHost string) error {
 	return nil
 }
 
+// SPN is the service principal whose tickets the host takes (without the realm), or "" when it
+// serves no Kerberos realm.
+func (h *Host) SPN() string {
+	if h.krb == nil {
+		return ""
+	}
+	return h.krb.spn.PrincipalNameString()
+}
+
 // keytabHolds reports whether kt has a key for spn@realm (of any encryption type).
 func keytabHolds(kt *keytab.Keytab, spn, realm string) bool {
 	for _, e := range kt.Entries {
