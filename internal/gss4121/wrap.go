@@ -197,7 +197,7 @@ func (c *Context) Unwrap(tok []byte) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrIntegrity, err)
+		return nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
 	if len(plain) < ec+HeaderLen {
 		return nil, fmt.Errorf("%w: sealed data of %d bytes holds no header", ErrIntegrity, len(plain))

@@ -52,7 +52,7 @@ func RequireWith(t testing.TB, what string, check func() error, packages []strin
 	}
 	key := strings.Join(packages, " ")
 	v, _ := installs.LoadOrStore(key, &installOnce{})
-	inst := v.(*installOnce)
+	inst, _ := v.(*installOnce) // installs holds nothing else
 	inst.once.Do(func() { inst.err = installer(packages) })
 	err := inst.err
 	if err == nil {
@@ -106,7 +106,7 @@ func install(packages []string) error {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("apt-get %s: %v\n%s", strings.Join(args, " "), err, tail(out.String(), 4000))
+			return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 4000))
 		}
 	}
 	return nil

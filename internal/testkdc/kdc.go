@@ -73,7 +73,7 @@ func Start(t testing.TB, opts Options) *KDC {
 		t.Fatalf("testkdc: realm %q: use letters, digits, dots and hyphens", realm)
 	}
 	v, _ := kdcs.LoadOrStore(realm, &sharedKDC{})
-	s := v.(*sharedKDC)
+	s, _ := v.(*sharedKDC) // kdcs holds nothing else
 	s.once.Do(func() { s.kdc, s.stop, s.err = startKDC(realm) })
 	if s.err != nil {
 		t.Fatalf("testkdc: starting a KDC for %s: %v", realm, s.err)
@@ -86,7 +86,7 @@ var (
 	// namePattern is what principal names may be: kadmin.local -q splits its query on blanks.
 	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/@-]{0,200}$`)
 	// passwordPattern is what test passwords may be, for the same reason.
-	passwordPattern = regexp.MustCompile(`^[!-~]{1,100}$`)
+	passwordPattern = regexp.MustCompile(`^[\x21-\x7e]{1,100}$`)
 )
 
 // startKDC creates a realm in a new temporary directory and serves it with krb5kdc.
@@ -135,7 +135,8 @@ func (k *KDC) serve() (io.WriteCloser, error) {
 		return nil, err
 	}
 	defer logFile.Close()
-	cmd := exec.Command("krb5kdc", "-n", "-r", k.Realm, "-P", filepath.Join(k.dir, "krb5kdc.pid"))
+	// The realm passed realmPattern; the directory is the KDC's own temporary one.
+	cmd := exec.CommandContext(context.Background(), "krb5kdc", "-n", "-r", k.Realm, "-P", filepath.Join(k.dir, "krb5kdc.pid")) //nolint:gosec // see above
 	cmd.Env = k.env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
@@ -146,7 +147,7 @@ func (k *KDC) serve() (io.WriteCloser, error) {
 
 	// The watchdog reads its standard input until it closes, which happens when this process
 	// exits however it exits, then ends the KDC and removes the realm's files.
-	watchdog := exec.Command("sh", "-c",
+	watchdog := exec.CommandContext(context.Background(), "sh", "-c", //nolint:gosec // a fixed script; its arguments are a pid and the KDC's directory
 		`read _; kill "$1" 2>/dev/null; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; rm -rf "$2"`,
 		"testkdc-watchdog", strconv.Itoa(cmd.Process.Pid), k.dir)
 	stop, err := watchdog.StdinPipe()
@@ -164,11 +165,11 @@ func (k *KDC) serve() (io.WriteCloser, error) {
 		select {
 		case err := <-exited:
 			stop.Close()
-			return nil, fmt.Errorf("krb5kdc exited at start (%v); its output:\n%s\nits log:\n%s", err,
+			return nil, fmt.Errorf("krb5kdc exited at start (%w); its output:\n%s\nits log:\n%s", err,
 				k.readFile("krb5kdc.out"), k.readFile("kdc.log"))
 		default:
 		}
-		c, err := net.DialTimeout("tcp", k.Addr, time.Second)
+		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(context.Background(), "tcp", k.Addr)
 		if err == nil {
 			c.Close()
 			return stop, nil
@@ -193,12 +194,14 @@ func (k *KDC) readFile(name string) string {
 func freePort() (int, error) {
 	var lastErr error
 	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		var lc net.ListenConfig
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			return 0, err
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		pc, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		a, _ := ln.Addr().(*net.TCPAddr) // a TCP listener's address is a *net.TCPAddr
+		port := a.Port
+		pc, err := lc.ListenPacket(context.Background(), "udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		ln.Close()
 		if err != nil {
 			lastErr = err

@@ -199,7 +199,7 @@ func (a *krbAcceptor) accept(token string, account func(string) (string, bool)) 
 		service.KeytabPrincipal(a.spn.PrincipalNameString()))
 	ok, creds, err := service.VerifyAPREQ(&apReq, settings)
 	if err != nil || !ok {
-		return "", nil, "", fmt.Errorf("AP-REQ refused: %v", err)
+		return "", nil, "", fmt.Errorf("AP-REQ refused: %w", err)
 	}
 	if !strings.EqualFold(creds.Domain(), a.realm) {
 		return "", nil, "", fmt.Errorf("client of realm %s, not %s", creds.Domain(), a.realm)
@@ -264,7 +264,7 @@ func parseInitialToken(raw []byte) (apReq messages.APReq, tw tokenWrapping, err 
 	if oid.Equal(gssapi.OIDSPNEGO.OID()) {
 		var st spnego.SPNEGOToken
 		if err := st.Unmarshal(raw); err != nil || !st.Init {
-			return apReq, tw, fmt.Errorf("not a SPNEGO NegTokenInit: %v", err)
+			return apReq, tw, fmt.Errorf("not a SPNEGO NegTokenInit: %w", err)
 		}
 		init := st.NegTokenInit
 		if len(init.MechTypes) == 0 || !isKerberosMech(init.MechTypes[0]) || len(init.MechTokenBytes) == 0 {

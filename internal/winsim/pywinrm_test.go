@@ -29,11 +29,11 @@ func debianPython() (string, error) {
 	seen := map[string]bool{}
 	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
 		p := filepath.Join(dir, "python3")
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil || seen[real] {
+		resolved, err := filepath.EvalSymlinks(p)
+		if err != nil || seen[resolved] {
 			continue
 		}
-		seen[real] = true
+		seen[resolved] = true
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		err = exec.CommandContext(ctx, p, "-c", pywinrmProbe).Run()
 		cancel()
