@@ -16,7 +16,7 @@
 //     content is sealed with the session's keys and verified (signature and
 //     sequence number); any other answer fails the request with an
 //     *IntegrityError (ErrUnprotected) and is not retried. Bare error
-//     statuses are taken only as failures to retry (see ntlmSession.open).
+//     statuses are taken only as failures to retry (see openSealed).
 //   - A logon refused by a host (a wrong password, an unknown or locked
 //     account) is not attempted again with the same credentials by the same
 //     Pool (or Client from New), on any host; until a logon with them has

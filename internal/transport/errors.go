@@ -261,7 +261,7 @@ type HTTPError struct {
 	// logon marks an error status answering an NTLM handshake leg.
 	logon bool
 	// unprotected marks an error status that came outside the NTLM session
-	// of a sealed request (see ntlmSession.open): nothing proves the host
+	// of a sealed request (see openSealed): nothing proves the host
 	// did not act on the request.
 	unprotected bool
 }

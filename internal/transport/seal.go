@@ -42,7 +42,7 @@ type sealer interface {
 }
 
 // ntlmSealer seals with an NTLM session's keys (MS-NLMP 3.4).
-type ntlmSealer struct{ s *ntlmSession }
+type ntlmSealer struct{ s *session }
 
 func (ntlmSealer) protocol() string { return encProtocol }
 
@@ -56,16 +56,6 @@ func (x ntlmSealer) unwrap(sig, sealed []byte) ([]byte, error) {
 }
 
 func (ntlmSealer) sigLen(n int) bool { return n == 16 }
-
-// post sends one SOAP envelope on the session's connection (see postOn),
-// sealed with the NTLM keys when the session seals.
-func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, []byte, error) {
-	var sec sealer
-	if s.seal {
-		sec = ntlmSealer{s}
-	}
-	return postOn(ctx, s.client, url, body, sec)
-}
 
 // postOn sends one SOAP envelope with client, on a session's connection:
 // sealed with sec and its answer opened with it (see openSealed), or, when

@@ -31,7 +31,7 @@ func newWire(n *normalized, gate *credGate) wire {
 	if n.Auth == AuthBasic {
 		return newBasicWire(n, gate)
 	}
-	return &ntlmWire{n: n, gate: gate}
+	return &sessionWire{n: n, gate: gate, auth: ntlmAuth{n: n, gate: gate}}
 }
 
 func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
