@@ -53,6 +53,7 @@ type Client struct {
 type core struct {
 	n         *normalized
 	wire      wire
+	ownGate   *credGate // a Client from New's gate, closed with it
 	shells    *shellPool
 	closeOnce sync.Once
 
@@ -81,7 +82,10 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	// A Client of its own has a credential gate of its own.
-	return newClient(newCore(n, newCredGate()), n, false), nil
+	gate := newCredGate()
+	c := newCore(n, gate)
+	c.ownGate = gate
+	return newClient(c, n, false), nil
 }
 
 func newCore(n *normalized, gate *credGate) *core {
@@ -133,6 +137,9 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 		stop()
 		wg.Wait()
 		c.wire.close()
+		if c.ownGate != nil {
+			c.ownGate.closeKerberos()
+		}
 	})
 }
 

@@ -190,3 +190,12 @@ func (n *normalized) kerberosKey() string {
 	k := n.Kerberos
 	return strings.Join([]string{k.Realm, k.Krb5Conf, k.KDC, n.spn, k.Keytab, k.CCache}, "\x00")
 }
+
+// krbCredentials is what besides the user name and password a Kerberos
+// logon uses: the principal it settled on, and the keytab or ticket cache.
+func (n *normalized) krbCredentials() string {
+	if n.krb == nil || n.Kerberos == nil {
+		return ""
+	}
+	return strings.Join([]string{n.krb.principal(), n.Kerberos.Keytab, n.Kerberos.CCache}, "\x00")
+}

@@ -81,6 +81,10 @@ type AuthError struct {
 	// NTLM AUTHENTICATE message or to Basic credentials): a wrong password,
 	// an unknown, disabled or locked account. It closes the credential gate.
 	credentials bool
+	// noTicket marks a Kerberos logon for which no ticket could be had (no
+	// realm, no KDC reachable, no SPN for the host): auth "negotiate" then
+	// uses NTLM.
+	noTicket bool
 }
 
 func (e *AuthError) Error() string {
