@@ -85,6 +85,9 @@ type AuthError struct {
 	// realm, no KDC reachable, no SPN for the host): auth "negotiate" then
 	// uses NTLM.
 	noTicket bool
+	// by, when set, names who refused, when it is not Host: the KDC of a
+	// realm, for a Kerberos logon. It becomes RefusedBy of later logons.
+	by string
 }
 
 func (e *AuthError) Error() string {

@@ -92,7 +92,11 @@ func (g *credGate) check(n *normalized) error {
 	if g.refused == nil {
 		return nil
 	}
-	return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, RefusedBy: g.refused.Host}
+	by := g.refused.Host
+	if g.refused.by != "" {
+		by = g.refused.by
+	}
+	return &AuthError{User: n.principalName(), Host: n.hostport, Auth: n.Auth, RefusedBy: by}
 }
 
 // logon runs attempt, which makes one logon attempt with the gate's

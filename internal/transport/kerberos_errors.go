@@ -136,14 +136,16 @@ func loginError(n *normalized, err error) error {
 	if k.keytab != nil {
 		secret = "keytab's key"
 	}
-	ae := &AuthError{User: k.principal(), Host: n.hostport, Auth: n.Auth}
+	ae := &AuthError{User: k.principal(), Host: n.hostport, Auth: n.Auth, by: "the KDC of realm " + k.realm}
 	code, ok := krbErrorCode(err)
 	switch {
 	case ok && code == errorcode.KDC_ERR_PREAUTH_FAILED, !ok && krbCategory(err) == krberror.DecryptingError,
 		!ok && krbCategory(err) == krberror.ChksumError:
 		ae.credentials = true
-		ae.Reason = fmt.Sprintf("the KDC of realm %s refused the %s of %s (KDC_ERR_PREAUTH_FAILED): the %s is wrong",
-			k.realm, secret, k.principal(), secret)
+		// Without pre-authentication required, the KDC answers and the
+		// reply does not decrypt with the key of the password: the same.
+		ae.Reason = fmt.Sprintf("the KDC of realm %s refused the %s of %s: the %s is wrong", k.realm, secret,
+			k.principal(), secret)
 		if k.keytab != nil {
 			ae.Reason += " (the keytab holds an old key, or another principal's: export it again with ktpass or ktutil)"
 		}
