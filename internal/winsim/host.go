@@ -60,6 +60,16 @@ type Options struct {
 	// bodies over HTTP are refused, and so is Basic over HTTP.
 	AllowUnencrypted bool
 
+	// Realm makes the host a member of a Kerberos realm: besides NTLM, Negotiate (and the Kerberos
+	// scheme) then take Kerberos tickets for the service principal SPN (default HTTP/<listen
+	// address>, e.g. HTTP/127.0.0.2), whose key is in the keytab (Keytab, a file, or KeytabData).
+	// A client principal of the realm logs on as the account of its name (Username or Users),
+	// and bodies are sealed with the Kerberos session as Windows does. Auth must offer "ntlm".
+	Realm      string
+	Keytab     string
+	KeytabData []byte
+	SPN        string
+
 	// HTTPS serves TLS with a self-signed certificate generated at start, valid for 127.0.0.1,
 	// localhost, ::1 and the listen address; its PEM is written to CertFile when set.
 	HTTPS    bool
@@ -113,6 +123,9 @@ type Stats struct {
 	NTLMLogons        int
 	NTLMLogonsFailed  int
 	BasicLogonsFailed int
+	// KerberosLogons counts Kerberos AP-REQs received, KerberosLogonsFailed those refused.
+	KerberosLogons       int
+	KerberosLogonsFailed int
 }
 
 // ShellInfo is the host's view of one open shell.
@@ -128,6 +141,7 @@ type Host struct {
 	opts    Options
 	machine *winhost.Machine
 	ntlm    *ntlmsrv.Server
+	krb     *krbAcceptor    // nil unless the host serves a Kerberos realm
 	users   map[string]User // by upper-case name
 
 	ln       net.Listener
@@ -158,8 +172,10 @@ type Host struct {
 	ntlmLogons       int
 	ntlmLogonsFailed int
 	basicFailed      int
-	shellsOpened     int
-	ran              []string
+	// kerberosLogons and kerberosLogonsFailed count AP-REQs received and refused.
+	kerberosLogons, kerberosLogonsFailed int
+	shellsOpened                         int
+	ran                                  []string
 }
 
 const (
@@ -323,6 +339,9 @@ func serve(ln net.Listener, opts Options, index int, cert *tls.Certificate, pem 
 		return nil, err
 	}
 	h, err := newHost(opts, index)
+	if err == nil {
+		err = h.setupKerberos(a.IP.String())
+	}
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -462,7 +481,7 @@ func (h *Host) Stats() Stats {
 	}
 	return Stats{Requests: req, HTTPRequests: h.httpRequests, ShellsOpened: h.shellsOpened, ShellsOpen: len(h.shells),
 		BasicCredentials: h.basicCredentials, NTLMLogons: h.ntlmLogons, NTLMLogonsFailed: h.ntlmLogonsFailed,
-		BasicLogonsFailed: h.basicFailed}
+		BasicLogonsFailed: h.basicFailed, KerberosLogons: h.kerberosLogons, KerberosLogonsFailed: h.kerberosLogonsFailed}
 }
 
 // Shells returns the shells open now (expired ones dropped first).
@@ -485,6 +504,7 @@ func (h *Host) ResetStats() {
 	h.httpRequests = 0
 	h.basicCredentials = 0
 	h.ntlmLogons, h.ntlmLogonsFailed, h.basicFailed = 0, 0, 0
+	h.kerberosLogons, h.kerberosLogonsFailed = 0, 0
 	h.shellsOpened = 0
 }
 

@@ -36,7 +36,8 @@ type connState struct {
 	mu   sync.Mutex
 	conn net.Conn
 	ntlm *ntlmsrv.Conn // nil until a Negotiate handshake starts
-	user string        // the NTLM-authenticated user, "" until the handshake completes
+	krb  *krbSession   // the Kerberos session, nil until an AP-REQ is verified (then ntlm is nil)
+	user string        // the authenticated user, "" until the handshake completes
 }
 
 func withConnState(ctx context.Context, c net.Conn) context.Context {
@@ -168,9 +169,11 @@ func (h *Host) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // unseal returns the SOAP body of raw: decrypted with the connection's NTLM session when it is
 // sealed (then sealer is that session, to seal the answer), else raw itself when the host takes
 // plain bodies on this transport. It answers a refused body itself and then reports false.
-func (h *Host) unseal(w http.ResponseWriter, r *http.Request, cs *connState, raw []byte) (body []byte, sealer *ntlmsrv.Conn, ok bool) {
+func (h *Host) unseal(w http.ResponseWriter, r *http.Request, cs *connState, raw []byte) (body []byte, sealer bodySealer, ok bool) {
 	ct := r.Header.Get("Content-Type")
 	switch {
+	case isEncrypted(ct) && isKerberosSealed(ct):
+		return h.unsealKerberos(w, cs, ct, raw)
 	case isEncrypted(ct):
 		cs.mu.Lock()
 		nc, authed := cs.ntlm, cs.user != ""
@@ -205,7 +208,7 @@ func (h *Host) unseal(w http.ResponseWriter, r *http.Request, cs *connState, raw
 
 // parseRequest parses the envelope and counts the request under its action's name, answering
 // an oversized or malformed envelope with its fault. lang is the language to answer in.
-func (h *Host) parseRequest(w http.ResponseWriter, sealer *ntlmsrv.Conn, body []byte) (req *request, lang string, ok bool) {
+func (h *Host) parseRequest(w http.ResponseWriter, sealer bodySealer, body []byte) (req *request, lang string, ok bool) {
 	lang = "en-US"
 	if len(body) > h.opts.MaxEnvelopeSize {
 		h.count("Other")
@@ -242,7 +245,7 @@ func actionName(action string) string {
 // admitAction refuses a request by a user who is not an administrator or for an unknown action,
 // and plays an injected dropped connection or fault. It answers the request itself and reports
 // false when it ends it.
-func (h *Host) admitAction(w http.ResponseWriter, cs *connState, sealer *ntlmsrv.Conn, lang, user string, req *request) bool {
+func (h *Host) admitAction(w http.ResponseWriter, cs *connState, sealer bodySealer, lang, user string, req *request) bool {
 	if u := h.users[strings.ToUpper(user)]; !u.Admin {
 		h.write(w, sealer, lang, reply{http.StatusInternalServerError, faultBody(faultAccessDenied, lang, req.MessageID, h.ip, "")})
 		return false
@@ -297,7 +300,12 @@ func (h *Host) authenticate(w http.ResponseWriter, r *http.Request, cs *connStat
 	token = strings.TrimSpace(token)
 	switch strings.ToLower(scheme) {
 	case "negotiate", "ntlm":
+		if h.krb != nil && isKerberosToken(token) {
+			return h.authenticateKerberos(w, cs, scheme, token)
+		}
 		return h.authenticateNTLM(w, cs, scheme, token)
+	case "kerberos":
+		return h.authenticateKerberos(w, cs, scheme, token)
 	case "basic":
 		return h.authenticateBasic(w, r)
 	case "":
@@ -419,6 +427,9 @@ func (h *Host) offers(scheme string) bool {
 func (h *Host) unauthorized(w http.ResponseWriter) {
 	if h.offers("ntlm") {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
+		if h.krb != nil {
+			w.Header().Add("WWW-Authenticate", "Kerberos")
+		}
 	}
 	if h.offers("basic") {
 		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
@@ -474,7 +485,7 @@ func responseLang(l string) string {
 }
 
 // write sends a SOAP reply, sealed when the request was.
-func (h *Host) write(w http.ResponseWriter, sealer *ntlmsrv.Conn, lang string, rep reply) {
+func (h *Host) write(w http.ResponseWriter, sealer bodySealer, lang string, rep reply) {
 	ct, body := contentTypeSOAP, rep.body
 	if sealer != nil {
 		var err error
