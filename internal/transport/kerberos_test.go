@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/w32time/terraform-provider-windows/internal/testkdc"
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
 )
 
 // TestPrincipalForms: the user-name forms Windows accepts give the
@@ -90,7 +93,6 @@ func runErr(t *testing.T, p *Pool, cfg Config) *AuthError {
 	if !errors.As(err, &ae) {
 		t.Fatalf("Run = %v, want an *AuthError", err)
 	}
-	t.Log(err)
 	if strings.Contains(err.Error(), "%!") || strings.Contains(err.Error(), "<nil>") {
 		t.Errorf("message has a formatting hole: %s", err)
 	}
@@ -244,6 +246,167 @@ func TestKerberosKDCClockSkew(t *testing.T) {
 			}
 			if ae.credentials {
 				t.Error("a clock skew closed the credential gate: the password was not refused")
+			}
+		})
+	}
+}
+
+// krbSim starts a host of kdc's realm (service principal HTTP/127.0.0.1)
+// with the simulator's administrator known to the KDC.
+func krbSim(t *testing.T, kdc *testkdc.KDC, https bool) *winsim.Host {
+	t.Helper()
+	kdc.AddUser(t, simUser, simPass)
+	return startSim(t, winsim.Options{Realm: kdc.Realm, Keytab: kdc.AddService(t, "HTTP/127.0.0.1"), HTTPS: https})
+}
+
+// krbSimConfig is a Config for auth against h, logging on as the
+// simulator's administrator through kdc.
+func krbSimConfig(t *testing.T, kdc *testkdc.KDC, h *winsim.Host, auth string) Config {
+	t.Helper()
+	cfg := simConfig(t, h, auth)
+	cfg.Kerberos = &KerberosConfig{Realm: strings.ToLower(kdc.Realm), KDC: kdc.Addr}
+	return cfg
+}
+
+// TestKerberosSim: Kerberos logs on to a host of the realm with a
+// password, a keytab or a ticket cache, with no NTLM logon; over HTTP every
+// body is sealed (the host refuses plain ones), over HTTPS plain inside
+// TLS; a shell's commands then cost three requests on the session.
+func TestKerberosSim(t *testing.T) {
+	kdc := testkdc.Start(t, testkdc.Options{})
+	userKeytab := t.TempDir() + "/user.keytab"
+	tests := []struct {
+		name  string
+		https bool
+		edit  func(t *testing.T, c *Config)
+	}{
+		{"password", false, nil},
+		{"password https", true, nil},
+		{"keytab", false, func(t *testing.T, c *Config) {
+			kdc.ExportService(t, simUser, userKeytab)
+			c.Password, c.Kerberos.Keytab = "", userKeytab
+		}},
+		{"ticket cache", false, func(t *testing.T, c *Config) {
+			c.Password, c.Username, c.Kerberos.CCache = "", "", kdc.Kinit(t, simUser, simPass)
+		}},
+		{"upn user name", false, func(t *testing.T, c *Config) {
+			c.Username, c.Kerberos.Realm = simUser+"@"+strings.ToLower(kdc.Realm), ""
+		}},
+		{"realm prefix", false, func(t *testing.T, c *Config) { c.Username = strings.ToLower(kdc.Realm) + `\` + simUser }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := krbSim(t, kdc, tt.https)
+			cfg := krbSimConfig(t, kdc, h, AuthKerberos)
+			if tt.edit != nil {
+				tt.edit(t, &cfg)
+			}
+			c := simClient(t, cfg)
+			for range 2 {
+				res, err := c.Run(context.Background(), "echo hi")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.TrimSpace(res.Stdout) != "hi" {
+					t.Fatalf("stdout = %q", res.Stdout)
+				}
+			}
+			// Over HTTPS the host refuses the first plain body on the
+			// authenticated connection, as it does with NTLM: the session is
+			// made again, sealing (sessionWire's sealHTTPS fallback).
+			want := 1
+			if tt.https {
+				want = 2
+			}
+			st := h.Stats()
+			if st.KerberosLogons != want || st.KerberosLogonsFailed != 0 || st.NTLMLogons != 0 {
+				t.Errorf("stats = %+v, want %d Kerberos logons and no NTLM", st, want)
+			}
+		})
+	}
+}
+
+// TestKerberosNegotiate: auth "negotiate" uses Kerberos when a ticket can
+// be had, NTLM when none can (here: no realm, or no KDC reachable), and
+// says which in the log.
+func TestKerberosNegotiate(t *testing.T) {
+	kdc := testkdc.Start(t, testkdc.Options{})
+	tests := []struct {
+		name       string
+		edit       func(c *Config)
+		wantScheme string
+	}{
+		{"ticket", nil, "Kerberos"},
+		{"no realm", func(c *Config) { c.Kerberos = nil }, "NTLM"},
+		{"no KDC", func(c *Config) { c.Kerberos.KDC = closedPort(t) }, "NTLM"},
+		{"no SPN for the host", func(c *Config) { c.Kerberos.SPN = "HTTP/unregistered.example.com" }, "NTLM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := krbSim(t, kdc, false)
+			cfg := krbSimConfig(t, kdc, h, AuthNegotiate)
+			if tt.edit != nil {
+				tt.edit(&cfg)
+			}
+			var logged []string
+			var mu sync.Mutex
+			cfg.Log = func(_ context.Context, msg string, f map[string]any) {
+				mu.Lock()
+				defer mu.Unlock()
+				if strings.HasPrefix(msg, "winrm negotiate") {
+					logged = append(logged, fmt.Sprint(f["scheme"]))
+				}
+			}
+			c := simClient(t, cfg)
+			if _, err := c.Run(context.Background(), "echo hi"); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(logged) != 1 || logged[0] != tt.wantScheme {
+				t.Errorf("logged schemes %v, want [%s]", logged, tt.wantScheme)
+			}
+			st := h.Stats()
+			if krb := st.KerberosLogons > 0; krb != (tt.wantScheme == "Kerberos") || (st.NTLMLogons > 0) == krb {
+				t.Errorf("stats = %+v, want only %s logons", st, tt.wantScheme)
+			}
+		})
+	}
+}
+
+// TestKerberosHostRefusals: a host that refuses the ticket is named with
+// the SPN and realm, and what to check; a host of another realm, or whose
+// SPN is another's, cannot decrypt the ticket.
+func TestKerberosHostRefusals(t *testing.T) {
+	kdc := testkdc.Start(t, testkdc.Options{})
+	kdc.AddService(t, "HTTP/other.example.com")
+	other := testkdc.Start(t, testkdc.Options{Realm: "OTHER.TEST"})
+	tests := []struct {
+		name string
+		host func(t *testing.T) *winsim.Host
+		spn  string
+		want []string
+	}{
+		{"the SPN of another host", func(t *testing.T) *winsim.Host { return krbSim(t, kdc, false) },
+			"HTTP/other.example.com", []string{"refused the Kerberos ticket for HTTP/other.example.com (realm EXAMPLE.COM)",
+				"setspn -Q HTTP/other.example.com"}},
+		{"a host of another realm", func(t *testing.T) *winsim.Host {
+			return startSim(t, winsim.Options{Realm: other.Realm, Keytab: other.AddService(t, "HTTP/127.0.0.1")})
+		}, "", []string{"refused the Kerberos ticket for HTTP/127.0.0.1 (realm EXAMPLE.COM)", "in realm EXAMPLE.COM or trusts it"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kdc.AddUser(t, simUser, simPass)
+			h := tt.host(t)
+			cfg := krbSimConfig(t, kdc, h, AuthKerberos)
+			cfg.Kerberos.SPN = tt.spn
+			p := NewPool()
+			defer p.Close()
+			ae := runErr(t, p, cfg)
+			for _, w := range tt.want {
+				if !strings.Contains(ae.Error(), w) {
+					t.Errorf("error %q\nwant it to contain %q", ae, w)
+				}
 			}
 		})
 	}
