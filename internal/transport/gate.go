@@ -37,8 +37,9 @@ type credGate struct {
 
 	// krb is the Kerberos client of the credentials, logged on (see
 	// kerberos); krbMu is held while it is made.
-	krbMu sync.Mutex
-	krb   *krbclient.Client
+	krbMu     sync.Mutex
+	krb       *krbclient.Client
+	krbLogins int // AS exchanges made, for tests
 }
 
 func newCredGate() *credGate { return &credGate{sem: make(chan struct{}, 1)} }

@@ -68,6 +68,7 @@ func (g *credGate) kerberos(ctx context.Context, n *normalized) (*krbclient.Clie
 		cl = krbclient.NewWithPassword(k.user, k.realm, n.Password, k.conf, opts...)
 	}
 	err := g.logon(ctx, n, func() error {
+		g.krbLogins++
 		if err := cl.Login(); err != nil {
 			return loginError(n, err)
 		}

@@ -90,7 +90,12 @@ func (w ntlmAuth) challenge(status int, header http.Header, body []byte, seal bo
 			Reason: "the host does not offer Negotiate (NTLM) authentication; it offers: " + offeredSchemes(header)}
 	}
 	if len(challenge) == 0 {
-		return nil, fmt.Errorf("host %s did not answer the NTLM NEGOTIATE message with a challenge", n.host)
+		// What Windows answers when NTLM is refused by policy ("Network
+		// security: Restrict NTLM"): Negotiate offered, no challenge.
+		return nil, &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth,
+			Reason: "the host answered the NTLM NEGOTIATE message without a challenge: NTLM is disabled on the " +
+				"host (Network security: Restrict NTLM); use auth = \"kerberos\" (or \"negotiate\") with the " +
+				"host's domain realm"}
 	}
 	if seal && !grantsSealing(challenge) {
 		// Checked before the challenge is answered: an AUTHENTICATE message
