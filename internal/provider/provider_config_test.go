@@ -154,7 +154,7 @@ func TestSettingsMapping(t *testing.T) {
 		"TLSServerName": {"tls_server_name", "WINDOWS_TLS_SERVER_NAME"}, "Username": {"username", "WINDOWS_USERNAME"},
 		"Password": {"password", "WINDOWS_PASSWORD"}, "Auth": {"auth", "WINDOWS_AUTH"},
 		"AllowUnencrypted": {"allow_unencrypted", "WINDOWS_ALLOW_UNENCRYPTED"}, "Timeout": {"timeout", "WINDOWS_TIMEOUT"},
-		"MaxRetries": {"max_retries", "WINDOWS_MAX_RETRIES"},
+		"MaxRetries":     {"max_retries", "WINDOWS_MAX_RETRIES"},
 		"Kerberos.Realm": {"kerberos.realm", "WINDOWS_KRB5_REALM"}, "Kerberos.Krb5Conf": {"kerberos.krb5_conf", "KRB5_CONFIG"},
 		"Kerberos.KDC": {"kerberos.kdc", "WINDOWS_KRB5_KDC"}, "Kerberos.SPN": {"kerberos.spn", "WINDOWS_KRB5_SPN"},
 		"Kerberos.Keytab": {"kerberos.keytab", "WINDOWS_KRB5_KEYTAB"}, "Kerberos.CCache": {"kerberos", "KRB5CCNAME"},
