@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
 
+	"github.com/w32time/terraform-provider-windows/internal/gss4121"
 	"github.com/w32time/terraform-provider-windows/internal/testkdc"
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
 )
@@ -431,5 +433,73 @@ func TestKerberosOneTGTPerProcess(t *testing.T) {
 	defer gate.krbMu.Unlock()
 	if gate.krbLogins != 1 {
 		t.Errorf("AS exchanges = %d for %d hosts, want 1", gate.krbLogins, len(hosts))
+	}
+}
+
+// TestKerberosAnswersMustBeSealed: on a Kerberos session, as on an NTLM
+// one, an answer must come sealed with the session's key and in sequence;
+// anything else is an *IntegrityError naming the Kerberos session.
+func TestKerberosAnswersMustBeSealed(t *testing.T) {
+	key := func(b byte) types.EncryptionKey {
+		return types.EncryptionKey{KeyType: 18, KeyValue: bytes.Repeat([]byte{b}, 32)}
+	}
+	pair := func(k types.EncryptionKey) (client, host *gss4121.Context) {
+		var err error
+		if client, err = gss4121.New(gss4121.Config{Key: k, AcceptorSubkey: true, SendSeq: 7, RecvSeq: 9}); err != nil {
+			t.Fatal(err)
+		}
+		if host, err = gss4121.New(gss4121.Config{Key: k, Acceptor: true, AcceptorSubkey: true, SendSeq: 9, RecvSeq: 7}); err != nil {
+			t.Fatal(err)
+		}
+		return client, host
+	}
+	sealedBy := func(host *gss4121.Context, body string) []byte {
+		b, err := frame(krbSealer{host}, []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ct := encMediaType(encProtocolKerberos)
+	tests := []struct {
+		name    string
+		answer  func(host, other *gss4121.Context) (string, []byte)
+		wantErr string // "" for accepted
+	}{
+		{"sealed by the host", func(h, _ *gss4121.Context) (string, []byte) { return ct, sealedBy(h, "<ok/>") }, ""},
+		{"plain text", func(_, _ *gss4121.Context) (string, []byte) { return soapContentType, []byte("<ok/>") }, "plain text"},
+		{"sealed with another key", func(_, o *gss4121.Context) (string, []byte) { return ct, sealedBy(o, "<ok/>") }, "failed verification"},
+		{"replayed", func(h, _ *gss4121.Context) (string, []byte) {
+			b := sealedBy(h, "<ok/>")
+			_ = sealedBy(h, "<next/>") // the host moved on; the first answer is replayed
+			return ct, b
+		}, "failed verification"},
+		{"NTLM-sealed on a Kerberos session", func(h, _ *gss4121.Context) (string, []byte) {
+			return encMediaType(encProtocol), sealedBy(h, "<ok/>")
+		}, "plain text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client, host := pair(key(1))
+			_, other := pair(key(2))
+			ctype, body := tt.answer(host, other)
+			if tt.name == "replayed" {
+				// The client already opened the first answer: its replay is refused.
+				if _, _, err := openSealed(krbSealer{client}, 200, ctype, body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, plain, err := openSealed(krbSealer{client}, 200, ctype, body)
+			if tt.wantErr == "" {
+				if err != nil || string(plain) != "<ok/>" {
+					t.Fatalf("openSealed = %q, %v", plain, err)
+				}
+				return
+			}
+			var ie *IntegrityError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tt.wantErr) || !strings.Contains(ie.Error(), "Kerberos session") {
+				t.Errorf("openSealed error = %v, want an *IntegrityError of the Kerberos session: %s", err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -114,10 +114,14 @@ func postOn(ctx context.Context, client *http.Client, url string, body []byte, s
 // A 200 is never empty in WinRM (Delete answers an envelope with an empty
 // s:Body), so a plain or empty 200 is refused like any other plain answer.
 func openSealed(sec sealer, status int, contentType string, b []byte) (int, []byte, error) {
+	scheme := "NTLM"
+	if sec.protocol() == encProtocolKerberos {
+		scheme = "Kerberos"
+	}
 	if strings.Contains(strings.ToLower(contentType), strings.ToLower(sec.protocol())) {
 		plain, err := unframe(sec, b)
 		if err != nil {
-			return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "sealed body failed verification: " + err.Error()}
+			return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "sealed body failed verification: " + err.Error()}
 		}
 		return status, plain, nil
 	}
@@ -128,9 +132,9 @@ func openSealed(sec sealer, status int, contentType string, b []byte) (int, []by
 		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
 		return 0, nil, &HTTPError{StatusCode: status, Body: summarizeBody(b), unprotected: true}
 	case len(b) == 0:
-		return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "empty body"}
+		return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "empty body"}
 	}
-	return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "plain text"}
+	return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "plain text"}
 }
 
 // frame seals body with sec in the MS-WSMV 2.2.9.1 framing.
