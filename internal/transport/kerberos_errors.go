@@ -133,9 +133,9 @@ func krbCategory(err error) string {
 // closes the gate).
 func loginError(n *normalized, err error) error {
 	k := n.krb
-	secret := "password"
+	what := "password"
 	if k.keytab != nil {
-		secret = "keytab's key"
+		what = "keytab's key"
 	}
 	ae := &AuthError{User: k.principal(), Host: n.hostport, Auth: n.Auth, by: "the KDC of realm " + k.realm}
 	code, ok := krbErrorCode(err)
@@ -145,8 +145,8 @@ func loginError(n *normalized, err error) error {
 		ae.credentials = true
 		// Without pre-authentication required, the KDC answers and the
 		// reply does not decrypt with the key of the password: the same.
-		ae.Reason = fmt.Sprintf("the KDC of realm %s refused the %s of %s: the %s is wrong", k.realm, secret,
-			k.principal(), secret)
+		ae.Reason = fmt.Sprintf("the KDC of realm %s refused the %s of %s: the %s is wrong", k.realm, what,
+			k.principal(), what)
 		if k.keytab != nil {
 			ae.Reason += " (the keytab holds an old key, or another principal's: export it again with ktpass or ktutil)"
 		}
@@ -242,7 +242,7 @@ func kdcSkew(k *krbSetup) (time.Duration, bool) {
 			addr = net.JoinHostPort(addr, strconv.Itoa(kdcPort))
 		}
 		if ke, ok := askKDC(addr, b); ok {
-			return ke.STime.Add(time.Duration(ke.Susec) * time.Microsecond).Sub(time.Now()), true
+			return time.Until(ke.STime.Add(time.Duration(ke.Susec) * time.Microsecond)), true
 		}
 	}
 	return 0, false
@@ -251,7 +251,9 @@ func kdcSkew(k *krbSetup) (time.Duration, bool) {
 // askKDC sends one request to a KDC over TCP and returns its KRB-ERROR.
 func askKDC(addr string, req []byte) (messages.KRBError, bool) {
 	var ke messages.KRBError
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return ke, false
 	}
