@@ -17,6 +17,7 @@ import (
 // started is a running winsim command: its host URLs and control address.
 type started struct {
 	urls    []string
+	lines   []string // the host lines, whole
 	control string
 }
 
@@ -69,6 +70,7 @@ func startCommand(t *testing.T, hosts int, args ...string) started {
 			t.Fatalf("line %q", l)
 		}
 		s.urls = append(s.urls, strings.Fields(strings.TrimPrefix(l, prefix))[0])
+		s.lines = append(s.lines, l)
 	}
 	s.control = strings.TrimPrefix(next(), "control: ")
 	return s

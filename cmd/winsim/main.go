@@ -21,6 +21,12 @@
 //	--username, --password the administrator account (default Administrator / Passw0rd!)
 //	--auth A               ntlm (default, as Windows: Negotiate only), basic, or any
 //	--allow-unencrypted    accept plain bodies (and Basic) over HTTP, like AllowUnencrypted=true
+//	--realm REALM          make the hosts members of a Kerberos realm: Negotiate (and the
+//	                       Kerberos scheme) then take tickets for each host's service principal
+//	                       too, and bodies are sealed with Kerberos as Windows does
+//	--keytab FILE          the keytab holding the service principals' keys (with --realm)
+//	--spn SPN              the service principal (default HTTP/<the host's address>, e.g.
+//	                       HTTP/127.0.0.2; only with one host)
 //	--https                serve HTTPS with a self-signed certificate made at start
 //	--ca-out FILE          write that certificate's PEM to FILE (give it to clients as the CA)
 //	--latency D            delay every HTTP request by D (e.g. 20ms)
@@ -40,6 +46,8 @@
 // For every host it prints one line with its endpoint and settings, e.g.
 //
 //	host 1: http://127.0.0.1:5985/wsman profile=2022 role=standalone locale=en-US hostname=WIN-SIM auth=ntlm
+//
+// (with --realm, followed by realm=REALM spn=SPN)
 //
 // then runs until SIGINT or SIGTERM and exits 0.
 //
@@ -91,6 +99,7 @@ func main() {
 type config struct {
 	listen, profile, role, locale, hostname  string
 	username, password, auth, caOut, control string
+	realm, keytab, spn                       string
 	hosts, oemCodePage                       int
 	allowUnencrypted, https, record          bool
 	rebooted, noTimeData, backupDC           bool
@@ -117,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.password, "password", "Passw0rd!", "administrator `password`")
 	fs.StringVar(&c.auth, "auth", "ntlm", "offered `schemes`: ntlm (Windows' default), basic or any")
 	fs.BoolVar(&c.allowUnencrypted, "allow-unencrypted", false, "accept unencrypted bodies and Basic over HTTP")
+	fs.StringVar(&c.realm, "realm", "", "Kerberos `realm` of the hosts: Negotiate takes its tickets too (needs --keytab)")
+	fs.StringVar(&c.keytab, "keytab", "", "keytab `file` with the hosts' service principal keys (with --realm)")
+	fs.StringVar(&c.spn, "spn", "", "service principal `name` (default HTTP/<host address>; one host only)")
 	fs.BoolVar(&c.https, "https", false, "serve HTTPS with a generated self-signed certificate")
 	fs.StringVar(&c.caOut, "ca-out", "", "write the certificate PEM to `file`")
 	fs.DurationVar(&c.latency, "latency", 0, "delay every HTTP request by `duration`")
@@ -179,6 +191,12 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 	if c.faultRate < 0 || c.faultRate > 1 {
 		return fmt.Errorf("--fault-rate must be between 0 and 1")
 	}
+	if (c.keytab != "" || c.spn != "") && c.realm == "" {
+		return fmt.Errorf("--keytab and --spn need --realm")
+	}
+	if c.spn != "" && c.hosts > 1 {
+		return fmt.Errorf("--spn names one host's service principal; with --hosts each host's is HTTP/<its address>")
+	}
 	out := &lineWriter{w: stdout}
 	var index sync.Map // *winsim.Host -> int
 	opts := winsim.Options{
@@ -187,6 +205,7 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		HTTPS: c.https, CertFile: c.caOut, Latency: c.latency, FaultRate: c.faultRate, Seed: c.seed,
 		OperationTimeout: c.opTimeout, AfterBoot: c.rebooted, NoTimeData: c.noTimeData,
 		OEMCodePage: c.oemCodePage, BackupDC: c.backupDC, SyncDelay: c.syncDelay,
+		Realm: c.realm, Keytab: c.keytab, SPN: c.spn,
 	}
 	if c.record {
 		opts.OnExec = func(h *winsim.Host, line string) {
@@ -225,6 +244,9 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		cfg := h.Machine().Config()
 		line := fmt.Sprintf("host %d: %s profile=%s role=%s locale=%s hostname=%s auth=%s",
 			i+1, h.URL(), cfg.Profile, cfg.Role, cfg.Locale, cfg.Hostname, strings.ToLower(c.auth))
+		if c.realm != "" {
+			line += " realm=" + c.realm + " spn=" + h.SPN()
+		}
 		lines = append(lines, line)
 		out.println(line)
 	}

@@ -123,6 +123,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--backup-dc", "--role", "member", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--hosts", "0", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--hosts", "60001", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--keytab", "krb5.keytab", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--spn", "HTTP/win1", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--realm", "EXAMPLE.COM", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--realm", "EXAMPLE.COM", "--keytab", "no-such.keytab", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--realm", "EXAMPLE.COM", "--keytab", "x", "--spn", "HTTP/win1", "--hosts", "2", "--listen", "127.0.0.1:0"}, 1},
 	}
 	for _, tt := range tests {
 		var out, errb strings.Builder

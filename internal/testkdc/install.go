@@ -35,7 +35,19 @@ type installOnce struct {
 // CI must run the tests that need them, never skip them.
 func Require(t testing.TB, programs, packages []string) {
 	t.Helper()
-	if missing := missingPrograms(programs); len(missing) == 0 {
+	RequireWith(t, strings.Join(programs, ", "), func() error {
+		if missing := missingPrograms(programs); len(missing) > 0 {
+			return fmt.Errorf("%s not on PATH", strings.Join(missing, ", "))
+		}
+		return nil
+	}, packages)
+}
+
+// RequireWith is Require for what check looks for (what names it in messages): when check fails,
+// the packages are installed (once per process) and check must pass then.
+func RequireWith(t testing.TB, what string, check func() error, packages []string) {
+	t.Helper()
+	if check() == nil {
 		return
 	}
 	key := strings.Join(packages, " ")
@@ -44,14 +56,14 @@ func Require(t testing.TB, programs, packages []string) {
 	inst.once.Do(func() { inst.err = installer(packages) })
 	err := inst.err
 	if err == nil {
-		if missing := missingPrograms(programs); len(missing) > 0 {
-			err = fmt.Errorf("apt-get installed %s but %s is still not on PATH", key, strings.Join(missing, ", "))
+		if cerr := check(); cerr != nil {
+			err = fmt.Errorf("apt-get installed %s but: %w", key, cerr)
 		}
 	}
 	if err == nil {
 		return
 	}
-	msg := fmt.Sprintf("this test needs %s (Debian %s); it could not be installed: %v", strings.Join(programs, ", "), key, err)
+	msg := fmt.Sprintf("this test needs %s (Debian %s); it could not be installed: %v", what, key, err)
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg + " (CI is set: CI must run these tests, so the machine must be able to install them)")
 	}

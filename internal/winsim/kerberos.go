@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
@@ -33,8 +34,9 @@ import (
 // kerberosProtocol is the protocol parameter of a Kerberos-sealed WinRM body (MS-WSMV 2.2.9.1.1).
 const kerberosProtocol = "application/HTTP-Kerberos-session-encrypted"
 
-// kerberosContentType is the Content-Type of the bodies the host seals with Kerberos.
-const kerberosContentType = `multipart/encrypted;protocol="` + kerberosProtocol + `";boundary="Encrypted Boundary"`
+// spnegoProtocol is the protocol of bodies sealed after Negotiate: Kerberos ones too when
+// Negotiate chose Kerberos (pywinrm seals so).
+const spnegoProtocol = "application/HTTP-SPNEGO-session-encrypted"
 
 // krbAcceptor is the host's Kerberos service: its realm, service principal and keytab.
 type krbAcceptor struct {
@@ -46,6 +48,20 @@ type krbAcceptor struct {
 // krbSession is one connection's Kerberos security context, after a verified AP-REQ.
 type krbSession struct {
 	gss *gss4121.Context
+
+	mu sync.Mutex
+	// protocol is the protocol of the last body opened, which the answer repeats: clients that
+	// authenticate with Negotiate (pywinrm) seal as HTTP-SPNEGO-session-encrypted, those that
+	// use the Kerberos scheme as HTTP-Kerberos-session-encrypted.
+	protocol string
+}
+
+// hasKerberos reports whether the connection authenticated with Kerberos: its sealed bodies are
+// then Kerberos wrap tokens whatever protocol they name (SPNEGO's, when Negotiate chose Kerberos).
+func (cs *connState) hasKerberos() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.krb != nil && cs.ntlm == nil
 }
 
 // bodySealer seals a SOAP answer the way its request was sealed: NTLM (*ntlmsrv.Conn) or
@@ -87,6 +103,15 @@ func (h *Host) setupKerberos(listenHost string) error {
 	}
 	h.krb = &krbAcceptor{realm: h.opts.Realm, spn: name, kt: kt}
 	return nil
+}
+
+// SPN is the service principal whose tickets the host takes (without the realm), or "" when it
+// serves no Kerberos realm.
+func (h *Host) SPN() string {
+	if h.krb == nil {
+		return ""
+	}
+	return h.krb.spn.PrincipalNameString()
 }
 
 // keytabHolds reports whether kt has a key for spn@realm (of any encryption type).
@@ -353,7 +378,8 @@ func gssKerberosToken(rep []byte) ([]byte, error) {
 	return asn1tools.AddASNAppTag(tok, 0), nil
 }
 
-// isKerberosSealed reports whether a sealed body's Content-Type names Kerberos encryption.
+// isKerberosSealed reports whether a sealed body's Content-Type names the Kerberos scheme's
+// encryption.
 func isKerberosSealed(contentType string) bool {
 	_, params, err := mime.ParseMediaType(contentType)
 	return err == nil && strings.EqualFold(params["protocol"], kerberosProtocol)
@@ -388,11 +414,15 @@ func (s *krbSession) DecryptBody(contentType string, body []byte) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
+	protocol := params["protocol"]
+	if !strings.EqualFold(protocol, kerberosProtocol) && !strings.EqualFold(protocol, spnegoProtocol) {
+		return nil, fmt.Errorf("winsim: sealed with protocol %q, not Kerberos or SPNEGO", protocol)
+	}
 	boundary := params["boundary"]
 	if boundary == "" {
 		boundary = "Encrypted Boundary"
 	}
-	parts, err := splitKerberosBody(body, boundary)
+	parts, err := splitKerberosBody(body, boundary, protocol)
 	if err != nil {
 		return nil, err
 	}
@@ -407,6 +437,9 @@ func (s *krbSession) DecryptBody(contentType string, body []byte) ([]byte, error
 		}
 		plain = append(plain, pt...)
 	}
+	s.mu.Lock()
+	s.protocol = protocol
+	s.mu.Unlock()
 	return plain, nil
 }
 
@@ -416,9 +449,15 @@ func (s *krbSession) EncryptBody(plain []byte) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	s.mu.Lock()
+	protocol := s.protocol
+	s.mu.Unlock()
+	if protocol == "" {
+		protocol = kerberosProtocol
+	}
 	var b bytes.Buffer
 	b.WriteString("--Encrypted Boundary\r\n")
-	b.WriteString("\tContent-Type: " + kerberosProtocol + "\r\n")
+	b.WriteString("\tContent-Type: " + protocol + "\r\n")
 	fmt.Fprintf(&b, "\tOriginalContent: type=%s;Length=%d\r\n", contentTypeSOAP, len(plain))
 	b.WriteString("--Encrypted Boundary\r\n")
 	b.WriteString("\tContent-Type: application/octet-stream\r\n")
@@ -426,7 +465,7 @@ func (s *krbSession) EncryptBody(plain []byte) (string, []byte, error) {
 	b.Write(hdr)
 	b.Write(data)
 	b.WriteString("--Encrypted Boundary--\r\n")
-	return kerberosContentType, b.Bytes(), nil
+	return `multipart/encrypted;protocol="` + protocol + `";boundary="Encrypted Boundary"`, b.Bytes(), nil
 }
 
 // sealedPart is one sealed message of a body: the wrap token's header part, its data and the
@@ -448,7 +487,7 @@ type sealedPart struct {
 // The encrypted data is exactly as long as the message with AES (RFC 4121 sealing keeps lengths),
 // so it is cut at the declared length, never searched for the boundary. The pair may repeat
 // (multipart/x-multi-encrypted).
-func splitKerberosBody(body []byte, boundary string) ([]sealedPart, error) {
+func splitKerberosBody(body []byte, boundary, protocol string) ([]sealedPart, error) {
 	delim := []byte("--" + boundary)
 	rest := body
 	var parts []sealedPart
@@ -460,7 +499,7 @@ func splitKerberosBody(body []byte, boundary string) ([]sealedPart, error) {
 		if bytes.HasPrefix(rest, []byte("--")) {
 			break
 		}
-		p, after, err := readKerberosPart(rest, delim)
+		p, after, err := readKerberosPart(rest, delim, protocol)
 		if err != nil {
 			return nil, err
 		}
@@ -474,7 +513,7 @@ func splitKerberosBody(body []byte, boundary string) ([]sealedPart, error) {
 }
 
 // readKerberosPart reads one pair of parts after its first boundary.
-func readKerberosPart(rest, delim []byte) (sealedPart, []byte, error) {
+func readKerberosPart(rest, delim []byte, protocol string) (sealedPart, []byte, error) {
 	var p sealedPart
 	headers, rest, ok := bytes.Cut(rest, delim)
 	if !ok {
@@ -490,7 +529,7 @@ func readKerberosPart(rest, delim []byte) (sealedPart, []byte, error) {
 		value = strings.TrimSpace(value)
 		switch strings.ToLower(strings.TrimSpace(name)) {
 		case "content-type":
-			sawProtocol = strings.EqualFold(value, kerberosProtocol)
+			sawProtocol = strings.EqualFold(value, protocol)
 		case "originalcontent":
 			for f := range strings.SplitSeq(value, ";") {
 				if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.EqualFold(k, "Length") {
@@ -502,7 +541,7 @@ func readKerberosPart(rest, delim []byte) (sealedPart, []byte, error) {
 		}
 	}
 	if !sawProtocol || p.length < 0 {
-		return p, nil, errors.New("winsim: sealed body: the first part lacks the Kerberos Content-Type or OriginalContent's Length")
+		return p, nil, fmt.Errorf("winsim: sealed body: the first part lacks Content-Type %s or OriginalContent's Length", protocol)
 	}
 	// "\r\n\tContent-Type: application/octet-stream\r\n", then the payload.
 	_, payload, ok := bytes.Cut(rest, []byte("application/octet-stream"))

@@ -60,6 +60,18 @@ type krbConn struct {
 	gss    *gss4121.Context
 	apReq  []byte // the Authorization header's token, to replay
 	scheme string
+	// protocol is the protocol the bodies are sealed as: the Kerberos scheme's, or SPNEGO's
+	// (pywinrm's, after Negotiate).
+	protocol string
+}
+
+const (
+	kerberosSealed = "application/HTTP-Kerberos-session-encrypted"
+	spnegoSealed   = "application/HTTP-SPNEGO-session-encrypted"
+)
+
+func sealedContentType(protocol string) string {
+	return `multipart/encrypted;protocol="` + protocol + `";boundary="Encrypted Boundary"`
 }
 
 // tokenForm is how the test client wraps its AP-REQ.
@@ -118,7 +130,7 @@ func apReqToken(t *testing.T, cl *client.Client, spn string, mutual bool, form t
 func dialKerberos(t *testing.T, h *Host, cl *client.Client, mutual bool, form tokenForm) *krbConn {
 	t.Helper()
 	tok, auth, key := apReqToken(t, cl, "HTTP/127.0.0.1", mutual, form)
-	c := &krbConn{t: t, h: h, scheme: "Negotiate",
+	c := &krbConn{t: t, h: h, scheme: "Negotiate", protocol: kerberosSealed,
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}}
 	t.Cleanup(c.http.CloseIdleConnections)
 	if form == formBare {
@@ -259,7 +271,7 @@ func (c *krbConn) seal(plain []byte) []byte {
 		c.t.Fatal(err)
 	}
 	var b bytes.Buffer
-	b.WriteString("--Encrypted Boundary\r\n\tContent-Type: application/HTTP-Kerberos-session-encrypted\r\n")
+	b.WriteString("--Encrypted Boundary\r\n\tContent-Type: " + c.protocol + "\r\n")
 	b.WriteString("\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" + strconv.Itoa(len(plain)) + "\r\n")
 	b.WriteString("--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n")
 	b.Write([]byte{byte(len(hdr)), 0, 0, 0})
@@ -272,15 +284,15 @@ func (c *krbConn) seal(plain []byte) []byte {
 // postSealed sends a sealed SOAP message and returns the status and the opened answer.
 func (c *krbConn) postSealed(sealed []byte) (int, string) {
 	c.t.Helper()
-	resp := c.send(map[string]string{"Content-Type": kerberosContentType}, sealed)
+	resp := c.send(map[string]string{"Content-Type": sealedContentType(c.protocol)}, sealed)
 	if resp.status != http.StatusOK && resp.status != http.StatusInternalServerError {
 		return resp.status, ""
 	}
-	if ct := resp.header.Get("Content-Type"); ct != kerberosContentType {
-		c.t.Fatalf("answer Content-Type %q, want %q", ct, kerberosContentType)
+	if ct := resp.header.Get("Content-Type"); ct != sealedContentType(c.protocol) {
+		c.t.Fatalf("answer Content-Type %q, want %q", ct, sealedContentType(c.protocol))
 	}
 	s := &krbSession{gss: c.gss}
-	plain, err := s.DecryptBody(kerberosContentType, resp.body)
+	plain, err := s.DecryptBody(sealedContentType(c.protocol), resp.body)
 	if err != nil {
 		c.t.Fatalf("the host's sealed answer does not open: %v", err)
 	}
@@ -327,20 +339,23 @@ func TestKerberosSealedCommands(t *testing.T) {
 	h := krbHost(t, kdc, nil)
 	cl := gokrb5Client(t, kdc, defaultUsername, defaultPassword)
 	tests := []struct {
-		name   string
-		form   tokenForm
-		mutual bool
+		name     string
+		form     tokenForm
+		mutual   bool
+		protocol string
 	}{
-		{"SPNEGO, mutual", formSPNEGO, true},
-		{"SPNEGO, no mutual", formSPNEGO, false},
-		{"Kerberos GSS token, mutual", formKerberos, true},
-		{"Kerberos GSS token, no mutual", formKerberos, false},
-		{"bare AP-REQ with the Kerberos scheme, mutual", formBare, true},
+		{"SPNEGO, mutual", formSPNEGO, true, kerberosSealed},
+		{"SPNEGO, no mutual", formSPNEGO, false, kerberosSealed},
+		{"Kerberos GSS token, mutual", formKerberos, true, kerberosSealed},
+		{"Kerberos GSS token, no mutual", formKerberos, false, kerberosSealed},
+		{"Kerberos GSS token, sealed as SPNEGO like pywinrm", formKerberos, true, spnegoSealed},
+		{"bare AP-REQ with the Kerberos scheme, mutual", formBare, true, kerberosSealed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h.ResetStats()
 			c := dialKerberos(t, h, cl, tt.mutual, tt.form)
+			c.protocol = tt.protocol
 			if out := c.run("ver"); !strings.Contains(out, "[Version ") {
 				t.Fatalf("ver printed %q", out)
 			}

@@ -172,7 +172,7 @@ func (h *Host) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 func (h *Host) unseal(w http.ResponseWriter, r *http.Request, cs *connState, raw []byte) (body []byte, sealer bodySealer, ok bool) {
 	ct := r.Header.Get("Content-Type")
 	switch {
-	case isEncrypted(ct) && isKerberosSealed(ct):
+	case isEncrypted(ct) && (isKerberosSealed(ct) || cs.hasKerberos()):
 		return h.unsealKerberos(w, cs, ct, raw)
 	case isEncrypted(ct):
 		cs.mu.Lock()
