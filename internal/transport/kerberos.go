@@ -218,7 +218,8 @@ func (a krbAuth) refusal() string {
 	n := a.n
 	return fmt.Sprintf("the host refused the Kerberos ticket for %s (realm %s) without saying why: check that "+
 		"%s is registered to the host's computer account (setspn -Q %s), that the host is in realm %s or trusts "+
-		"it, and that the user is allowed to use WinRM on it", n.spn, n.krb.realm, n.spn, n.spn, n.krb.realm)
+		"it, that this machine's clock is within 5 minutes of the host's, and that the user is allowed to use "+
+		"WinRM on it", n.spn, n.krb.realm, n.spn, n.spn, n.krb.realm)
 }
 
 // responseMechToken returns the mechanism token of a SPNEGO NegTokenResp,

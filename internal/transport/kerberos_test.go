@@ -388,6 +388,13 @@ func TestKerberosHostRefusals(t *testing.T) {
 		{"the SPN of another host", func(t *testing.T) *winsim.Host { return krbSim(t, kdc, false) },
 			"HTTP/other.example.com", []string{"refused the Kerberos ticket for HTTP/other.example.com (realm EXAMPLE.COM)",
 				"setspn -Q HTTP/other.example.com"}},
+		{"a clock 10 minutes off the host's", func(t *testing.T) *winsim.Host {
+			now := krbNow
+			krbNow = func() time.Time { return now().Add(10 * time.Minute) }
+			t.Cleanup(func() { krbNow = now })
+			return krbSim(t, kdc, false)
+		}, "", []string{"refused the Kerberos ticket for HTTP/127.0.0.1 (realm EXAMPLE.COM)",
+			"this machine's clock is within 5 minutes of the host's"}},
 		{"a host of another realm", func(t *testing.T) *winsim.Host {
 			return startSim(t, winsim.Options{Realm: other.Realm, Keytab: other.AddService(t, "HTTP/127.0.0.1")})
 		}, "", []string{"refused the Kerberos ticket for HTTP/127.0.0.1 (realm EXAMPLE.COM)", "in realm EXAMPLE.COM or trusts it"}},
