@@ -61,18 +61,28 @@ type windowsProvider struct {
 
 // providerModel is the provider block.
 type providerModel struct {
-	Host             types.String `tfsdk:"host"`
-	Port             types.Int64  `tfsdk:"port"`
-	HTTPS            types.Bool   `tfsdk:"https"`
-	Insecure         types.Bool   `tfsdk:"insecure"`
-	CACert           types.String `tfsdk:"ca_cert"`
-	TLSServerName    types.String `tfsdk:"tls_server_name"`
-	Username         types.String `tfsdk:"username"`
-	Password         types.String `tfsdk:"password"`
-	Auth             types.String `tfsdk:"auth"`
-	AllowUnencrypted types.Bool   `tfsdk:"allow_unencrypted"`
-	Timeout          types.String `tfsdk:"timeout"`
-	MaxRetries       types.Int64  `tfsdk:"max_retries"`
+	Host             types.String   `tfsdk:"host"`
+	Port             types.Int64    `tfsdk:"port"`
+	HTTPS            types.Bool     `tfsdk:"https"`
+	Insecure         types.Bool     `tfsdk:"insecure"`
+	CACert           types.String   `tfsdk:"ca_cert"`
+	TLSServerName    types.String   `tfsdk:"tls_server_name"`
+	Username         types.String   `tfsdk:"username"`
+	Password         types.String   `tfsdk:"password"`
+	Auth             types.String   `tfsdk:"auth"`
+	AllowUnencrypted types.Bool     `tfsdk:"allow_unencrypted"`
+	Timeout          types.String   `tfsdk:"timeout"`
+	MaxRetries       types.Int64    `tfsdk:"max_retries"`
+	Kerberos         *kerberosModel `tfsdk:"kerberos"`
+}
+
+// kerberosModel is the kerberos block.
+type kerberosModel struct {
+	Realm    types.String `tfsdk:"realm"`
+	Krb5Conf types.String `tfsdk:"krb5_conf"`
+	KDC      types.String `tfsdk:"kdc"`
+	SPN      types.String `tfsdk:"spn"`
+	Keytab   types.String `tfsdk:"keytab"`
 }
 
 func (p *windowsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -129,15 +139,18 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password of `username`. It is never logged. Environment variable: " +
-					"`WINDOWS_PASSWORD`. Required: with neither set, the plan fails before any host is contacted " +
-					"(an empty password would be a failed logon on every host).",
+					"`WINDOWS_PASSWORD`. Required, except with `auth = \"kerberos\"` or `\"negotiate\"` and a " +
+					"`keytab` or a ticket cache (`KRB5CCNAME`): with none, the plan fails before any host is " +
+					"contacted (an empty password would be a failed logon on every host).",
 				Optional:  true,
 				Sensitive: true,
 			},
 			"auth": schema.StringAttribute{
 				MarkdownDescription: "Authentication scheme: `ntlm` (default; Windows' default, with message " +
-					"encryption over HTTP) or `basic` (must be enabled on the host, and needs HTTPS unless " +
-					"`allow_unencrypted` is set). Environment variable: `WINDOWS_AUTH`.",
+					"encryption over HTTP), `kerberos` (domain hosts; messages encrypted over HTTP too; see the " +
+					"`kerberos` block), `negotiate` (Kerberos when a ticket can be had, NTLM otherwise; the log says " +
+					"which) or `basic` (must be enabled on the host, and needs HTTPS unless `allow_unencrypted` is " +
+					"set). Environment variable: `WINDOWS_AUTH`.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(transport.AuthSchemes()...)},
 			},
@@ -158,6 +171,46 @@ func (p *windowsProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"account is not locked out. Defaults to `3`. Environment variable: `WINDOWS_MAX_RETRIES`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+		},
+		Blocks: map[string]schema.Block{"kerberos": kerberosBlock()},
+	}
+}
+
+// kerberosBlock is the schema of the kerberos block.
+func kerberosBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Kerberos settings of `auth = \"kerberos\"` and `\"negotiate\"`. Every argument is " +
+			"optional. Without a password or `keytab`, the ticket cache named by `KRB5CCNAME` (after `kinit`) is " +
+			"used, and `username` may be left out.",
+		Attributes: map[string]schema.Attribute{
+			"realm": schema.StringAttribute{
+				MarkdownDescription: "Realm of a `username` given without one (`admin`, or `EXAMPLE\\admin` with a " +
+					"NetBIOS domain name), in any letter case. A `user@example.com` or `example.com\\user` name " +
+					"carries its own. Environment variable: `WINDOWS_KRB5_REALM`.",
+				Optional: true,
+			},
+			"krb5_conf": schema.StringAttribute{
+				MarkdownDescription: "Path of a krb5.conf. Without it, a configuration is derived from the realm " +
+					"and `kdc` (or, with no `kdc`, from the realm's DNS SRV records, as Active Directory publishes " +
+					"them). Environment variable: `KRB5_CONFIG`.",
+				Optional: true,
+			},
+			"kdc": schema.StringAttribute{
+				MarkdownDescription: "KDC (domain controller) to ask, `host` or `host:port`, several separated by " +
+					"commas; used without `krb5_conf`. Environment variable: `WINDOWS_KRB5_KDC`.",
+				Optional: true,
+			},
+			"spn": schema.StringAttribute{
+				MarkdownDescription: "Service principal of the hosts: a service class (`HTTP`, `WSMAN`), to which " +
+					"`/<host>` is added, or a whole SPN (`HTTP/win1.example.com`). Defaults to `HTTP`: WinRM " +
+					"registers `HTTP/<host>` for both HTTP and HTTPS. Environment variable: `WINDOWS_KRB5_SPN`.",
+				Optional: true,
+			},
+			"keytab": schema.StringAttribute{
+				MarkdownDescription: "Path of a keytab holding the keys of `username`, used instead of `password`. " +
+					"Environment variable: `WINDOWS_KRB5_KEYTAB`.",
+				Optional: true,
 			},
 		},
 	}
@@ -222,18 +275,34 @@ type setting struct{ attr, env string }
 // arguments: to read them, and to report the transport's *ConfigError
 // against the argument the user wrote.
 var settings = map[string]setting{
-	"Host":             {"host", "WINDOWS_HOST"},
-	"Port":             {"port", "WINDOWS_PORT"},
-	"HTTPS":            {"https", "WINDOWS_HTTPS"},
-	"Insecure":         {"insecure", "WINDOWS_INSECURE"},
-	"CACert":           {"ca_cert", "WINDOWS_CA_CERT"},
-	"TLSServerName":    {"tls_server_name", "WINDOWS_TLS_SERVER_NAME"},
-	"Username":         {"username", "WINDOWS_USERNAME"},
-	"Password":         {"password", "WINDOWS_PASSWORD"},
-	"Auth":             {"auth", "WINDOWS_AUTH"},
-	"AllowUnencrypted": {"allow_unencrypted", "WINDOWS_ALLOW_UNENCRYPTED"},
-	"Timeout":          {"timeout", "WINDOWS_TIMEOUT"},
-	"MaxRetries":       {"max_retries", "WINDOWS_MAX_RETRIES"},
+	"Host":              {"host", "WINDOWS_HOST"},
+	"Port":              {"port", "WINDOWS_PORT"},
+	"HTTPS":             {"https", "WINDOWS_HTTPS"},
+	"Insecure":          {"insecure", "WINDOWS_INSECURE"},
+	"CACert":            {"ca_cert", "WINDOWS_CA_CERT"},
+	"TLSServerName":     {"tls_server_name", "WINDOWS_TLS_SERVER_NAME"},
+	"Username":          {"username", "WINDOWS_USERNAME"},
+	"Password":          {"password", "WINDOWS_PASSWORD"},
+	"Auth":              {"auth", "WINDOWS_AUTH"},
+	"AllowUnencrypted":  {"allow_unencrypted", "WINDOWS_ALLOW_UNENCRYPTED"},
+	"Timeout":           {"timeout", "WINDOWS_TIMEOUT"},
+	"MaxRetries":        {"max_retries", "WINDOWS_MAX_RETRIES"},
+	"Kerberos.Realm":    {"kerberos.realm", "WINDOWS_KRB5_REALM"},
+	"Kerberos.Krb5Conf": {"kerberos.krb5_conf", "KRB5_CONFIG"},
+	"Kerberos.KDC":      {"kerberos.kdc", "WINDOWS_KRB5_KDC"},
+	"Kerberos.SPN":      {"kerberos.spn", "WINDOWS_KRB5_SPN"},
+	"Kerberos.Keytab":   {"kerberos.keytab", "WINDOWS_KRB5_KEYTAB"},
+	"Kerberos.CCache":   {"kerberos", "KRB5CCNAME"},
+}
+
+// attrPath is the path of a setting's argument: "kerberos.realm" is the
+// realm argument of the kerberos block.
+func attrPath(attr string) path.Path {
+	block, name, nested := strings.Cut(attr, ".")
+	if !nested {
+		return path.Root(attr)
+	}
+	return path.Root(block).AtName(name)
 }
 
 // connectionSettings merges the provider block with the WINDOWS_* environment
@@ -250,6 +319,9 @@ func connectionSettings(m providerModel, env func(string) (string, bool)) (trans
 	}
 	if err == nil {
 		err = r.readInts(m, &cfg)
+	}
+	if err == nil {
+		err = r.readKerberos(m, &cfg)
 	}
 	if err == nil {
 		err = r.check(cfg, host)
@@ -269,7 +341,7 @@ type settingsReader struct {
 
 // fail is the error of a value of field read from the block or its variable.
 func fail(field, format string, a ...any) *configError {
-	return &configError{attr: path.Root(settings[field].attr), msg: fmt.Sprintf(format, a...)}
+	return &configError{attr: attrPath(settings[field].attr), msg: fmt.Sprintf(format, a...)}
 }
 
 // str returns the string value of field, and whether it is set.
@@ -420,13 +492,16 @@ func settingError(ce *transport.ConfigError, cfg transport.Config, host string) 
 	if !ok {
 		return &configError{attr: path.Empty(), msg: fmt.Sprintf("The WinRM settings are refused: %s.", ce)}
 	}
-	e := &configError{attr: path.Root(s.attr)}
+	e := &configError{attr: attrPath(s.attr)}
 	switch {
 	case ce.Field == "Host":
 		e.msg = fmt.Sprintf("host %q (from the configuration or WINDOWS_HOST) is invalid: %s", host, ce)
 	case ce.Field == "Username":
 		e.msg = "No username is set: set username in the provider block or the WINDOWS_USERNAME environment " +
 			"variable to an administrator of the hosts."
+	case ce.Field == "Password" && (cfg.Auth == transport.AuthKerberos || cfg.Auth == transport.AuthNegotiate):
+		e.msg = fmt.Sprintf("Nothing to log on with for %s: set password (or WINDOWS_PASSWORD), or keytab in the "+
+			"kerberos block (or WINDOWS_KRB5_KEYTAB), or run kinit and set KRB5CCNAME to its ticket cache.", cfg.Username)
 	case ce.Field == "Password":
 		e.msg = fmt.Sprintf("No password is set for %s: set password in the provider block or the "+
 			"WINDOWS_PASSWORD environment variable. An empty password is refused before any host is contacted, "+
@@ -436,7 +511,8 @@ func settingError(ce *transport.ConfigError, cfg transport.Config, host string) 
 			"and Windows refuses it by default. Use https = true, or auth = \"ntlm\" (which encrypts messages over " +
 			"HTTP), or set allow_unencrypted = true if the host allows it."
 	case ce.Field == "Auth":
-		e.msg = fmt.Sprintf("auth %q (from the configuration or WINDOWS_AUTH) is not supported: use \"ntlm\" or \"basic\"", cfg.Auth)
+		e.msg = fmt.Sprintf("auth %q (from the configuration or WINDOWS_AUTH) is not supported: use \"ntlm\", "+
+			"\"kerberos\", \"negotiate\" or \"basic\"", cfg.Auth)
 	case ce.Field == "CACert":
 		e.msg = "ca_cert holds no PEM certificate: give the text of the CA certificate, for example " +
 			"ca_cert = file(\"winrm-ca.pem\")."

@@ -102,8 +102,26 @@ func TestConnectionSettingsMessages(t *testing.T) {
 			`timeout "soon" (from the configuration or WINDOWS_TIMEOUT) is not a positive duration such as "30s" or "2m"`},
 		{"timeout zero", providerModel{Timeout: types.StringValue("0s")}, creds(), "timeout",
 			`timeout "0s" (from the configuration or WINDOWS_TIMEOUT) is not a positive duration such as "30s" or "2m"`},
-		{"auth", providerModel{}, creds("WINDOWS_AUTH", "Kerberos"), "auth",
-			`auth "kerberos" (from the configuration or WINDOWS_AUTH) is not supported: use "ntlm" or "basic"`},
+		{"auth", providerModel{}, creds("WINDOWS_AUTH", "Digest"), "auth",
+			`auth "digest" (from the configuration or WINDOWS_AUTH) is not supported: use "ntlm", "kerberos", "negotiate" or "basic"`},
+		{"kerberos without a realm", providerModel{}, creds("WINDOWS_AUTH", "kerberos"), "kerberos.realm",
+			`kerberos.realm (from the configuration or WINDOWS_KRB5_REALM) is invalid: the Kerberos realm of "a" is ` +
+				`unknown: give the user name as user@REALM, set the realm, or give a krb5_conf with a default_realm.`},
+		{"kerberos with nothing to log on with", providerModel{}, map[string]string{"WINDOWS_USERNAME": "a@example.com",
+			"WINDOWS_AUTH": "kerberos", "KRB5CCNAME": "FILE:"}, "password",
+			`Nothing to log on with for a@example.com: set password (or WINDOWS_PASSWORD), or keytab in the kerberos ` +
+				`block (or WINDOWS_KRB5_KEYTAB), or run kinit and set KRB5CCNAME to its ticket cache.`},
+		{"kerberos keytab unreadable", providerModel{Kerberos: &kerberosModel{Keytab: types.StringValue("no-such.keytab")}},
+			map[string]string{"WINDOWS_USERNAME": "a@example.com", "WINDOWS_AUTH": "kerberos"}, "kerberos.keytab",
+			`kerberos.keytab (from the configuration or WINDOWS_KRB5_KEYTAB) is invalid: keytab "no-such.keytab" ` +
+				`cannot be read as a keytab: open no-such.keytab: no such file or directory.`},
+		{"kerberos kdc", providerModel{}, creds("WINDOWS_AUTH", "negotiate", "WINDOWS_KRB5_KDC", "dc01/x"), "kerberos.kdc",
+			`kerberos.kdc (from the configuration or WINDOWS_KRB5_KDC) is invalid: kdc "dc01/x" is not a host name, IP ` +
+				`address or host:port.`},
+		{"kerberos ticket cache of another kind", providerModel{}, map[string]string{"WINDOWS_USERNAME": "a@example.com",
+			"WINDOWS_AUTH": "kerberos", "KRB5CCNAME": "KEYRING:persistent:0"}, "kerberos",
+			`KRB5CCNAME="KEYRING:persistent:0" is a KEYRING ticket cache, which the provider cannot read: run kinit ` +
+				`with KRB5CCNAME=FILE:<path> (a file cache)`},
 		{"basic over http", providerModel{Auth: types.StringValue("basic")}, creds(), "auth", basic},
 		{"username", providerModel{}, map[string]string{"WINDOWS_PASSWORD": "pw"}, "username", username},
 		{"username before password", providerModel{}, map[string]string{}, "username", username},
@@ -136,19 +154,31 @@ func TestSettingsMapping(t *testing.T) {
 		"TLSServerName": {"tls_server_name", "WINDOWS_TLS_SERVER_NAME"}, "Username": {"username", "WINDOWS_USERNAME"},
 		"Password": {"password", "WINDOWS_PASSWORD"}, "Auth": {"auth", "WINDOWS_AUTH"},
 		"AllowUnencrypted": {"allow_unencrypted", "WINDOWS_ALLOW_UNENCRYPTED"}, "Timeout": {"timeout", "WINDOWS_TIMEOUT"},
-		"MaxRetries": {"max_retries", "WINDOWS_MAX_RETRIES"},
+		"MaxRetries":     {"max_retries", "WINDOWS_MAX_RETRIES"},
+		"Kerberos.Realm": {"kerberos.realm", "WINDOWS_KRB5_REALM"}, "Kerberos.Krb5Conf": {"kerberos.krb5_conf", "KRB5_CONFIG"},
+		"Kerberos.KDC": {"kerberos.kdc", "WINDOWS_KRB5_KDC"}, "Kerberos.SPN": {"kerberos.spn", "WINDOWS_KRB5_SPN"},
+		"Kerberos.Keytab": {"kerberos.keytab", "WINDOWS_KRB5_KEYTAB"}, "Kerberos.CCache": {"kerberos", "KRB5CCNAME"},
 	}
 	attrs := providerSchema(t).Attributes
-	typ := reflect.TypeFor[transport.Config]()
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		if !f.IsExported() || f.Name == "Log" {
-			continue
+	block := providerSchema(t).Blocks["kerberos"].(schema.SingleNestedBlock)
+	for name, a := range block.Attributes {
+		attrs["kerberos."+name] = a
+	}
+	attrs["kerberos"] = schema.StringAttribute{MarkdownDescription: block.MarkdownDescription}
+	var fields []string
+	for f := range reflect.TypeFor[transport.Config]().Fields() {
+		if f.IsExported() && f.Name != "Log" && f.Name != "Kerberos" {
+			fields = append(fields, f.Name)
 		}
-		t.Run(f.Name, func(t *testing.T) {
-			got, ok := settings[f.Name]
-			if !ok || got != want[f.Name] {
-				t.Fatalf("settings[%q] = %+v, %v; want %+v", f.Name, got, ok, want[f.Name])
+	}
+	for f := range reflect.TypeFor[transport.KerberosConfig]().Fields() {
+		fields = append(fields, "Kerberos."+f.Name)
+	}
+	for _, name := range fields {
+		t.Run(name, func(t *testing.T) {
+			got, ok := settings[name]
+			if !ok || got != want[name] {
+				t.Fatalf("settings[%q] = %+v, %v; want %+v", name, got, ok, want[name])
 			}
 			a, ok := attrs[got.attr]
 			if !ok {
@@ -168,7 +198,7 @@ func TestSettingsMapping(t *testing.T) {
 // argument; one the provider does not know, on none, with the transport's
 // words.
 func TestSettingError(t *testing.T) {
-	cfg := transport.Config{Username: "admin", Auth: "kerberos"}
+	cfg := transport.Config{Username: "admin", Auth: "digest"}
 	tests := []struct {
 		field    string
 		err      error
@@ -177,7 +207,9 @@ func TestSettingError(t *testing.T) {
 	}{
 		{"Username", errors.New("username is empty"), "username", "No username is set:"},
 		{"Password", errors.New("password is empty"), "password", "No password is set for admin:"},
-		{"Auth", errors.New("auth is not supported"), "auth", `auth "kerberos" (from the configuration or WINDOWS_AUTH) is not supported`},
+		{"Auth", errors.New("auth is not supported"), "auth", `auth "digest" (from the configuration or WINDOWS_AUTH) is not supported`},
+		{"Kerberos.SPN", errors.New("spn is wrong"), "kerberos.spn",
+			"kerberos.spn (from the configuration or WINDOWS_KRB5_SPN) is invalid: spn is wrong."},
 		{"Auth", transport.ErrBasicOverHTTP, "auth", "Basic authentication over plain HTTP would send"},
 		{"CACert", errors.New("no PEM"), "ca_cert", "ca_cert holds no PEM certificate"},
 		{"Host", errors.New("host is empty"), "host", `host "dc01" (from the configuration or WINDOWS_HOST) is invalid: host is empty`},

@@ -183,7 +183,7 @@ func TestConnectionSettings(t *testing.T) {
 				}
 			}},
 		{"auth upper case", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "NTLM"}, "", nil},
-		{"bad auth", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "kerberos"}, "auth", nil},
+		{"bad auth", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "digest"}, "auth", nil},
 		{"basic over http", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic"}, "auth", nil},
 		{"basic over http allowed", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic", "WINDOWS_ALLOW_UNENCRYPTED": "true"}, "", nil},
 		{"basic over https", map[string]string{"WINDOWS_USERNAME": "a", "WINDOWS_PASSWORD": "pw", "WINDOWS_AUTH": "basic", "WINDOWS_HTTPS": "1"}, "", nil},

@@ -8,17 +8,18 @@
 // finished command is sent in the background), SOAP faults are detected
 // whatever the HTTP status, every command runs under a deadline, and transient
 // failures are retried with backoff.
-// Authentication is NTLM (sealed messages over HTTP, plain inside TLS over
-// HTTPS) or Basic (HTTPS, or HTTP when explicitly allowed).
+// Authentication is NTLM or Kerberos (sealed messages over HTTP, plain
+// inside TLS over HTTPS), "negotiate" (Kerberos when a ticket can be had,
+// NTLM otherwise) or Basic (HTTPS, or HTTP when explicitly allowed).
 //
 // What is guaranteed:
-//   - On a sealed session (NTLM over HTTP) every answer that carries WinRM
+//   - On a sealed session (NTLM or Kerberos over HTTP) every answer that carries WinRM
 //     content is sealed with the session's keys and verified (signature and
 //     sequence number); any other answer fails the request with an
 //     *IntegrityError (ErrUnprotected) and is not retried. Bare error
-//     statuses are taken only as failures to retry (see ntlmSession.open).
-//   - A logon refused by a host (a wrong password, an unknown or locked
-//     account) is not attempted again with the same credentials by the same
+//     statuses are taken only as failures to retry (see openSealed).
+//   - A logon refused by a host or a KDC (a wrong password, an unknown or
+//     locked account) is not attempted again with the same credentials by the same
 //     Pool (or Client from New), on any host; until a logon with them has
 //     succeeded, one attempt at a time is made (see credGate).
 //   - Shells are opened with a short IdleTimeOut (shellIdleTimeout), and
@@ -61,6 +62,7 @@ type Client struct {
 type core struct {
 	n         *normalized
 	wire      wire
+	ownGate   *credGate // a Client from New's gate, closed with it
 	shells    *shellPool
 	closeOnce sync.Once
 
@@ -94,7 +96,10 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	// A Client of its own has a credential gate of its own.
-	return newClient(newCore(n, newCredGate()), n, false), nil
+	gate := newCredGate()
+	c := newCore(n, gate)
+	c.ownGate = gate
+	return newClient(c, n, false), nil
 }
 
 func newCore(n *normalized, gate *credGate) *core {
@@ -146,6 +151,9 @@ func (c *core) close(log func(context.Context, string, map[string]any)) {
 		stop()
 		wg.Wait()
 		c.wire.close()
+		if c.ownGate != nil {
+			c.ownGate.closeKerberos()
+		}
 	})
 }
 

@@ -21,6 +21,8 @@ const (
 	DefaultHTTPSPort  = 5986
 	AuthNTLM          = "ntlm"
 	AuthBasic         = "basic"
+	AuthKerberos      = "kerberos"
+	AuthNegotiate     = "negotiate"
 )
 
 // Config describes how to reach one WinRM endpoint. Start from DefaultConfig:
@@ -37,9 +39,14 @@ type Config struct {
 	Username string // "user", "DOMAIN\user" or "user@domain"
 	Password string
 
-	// Auth is "ntlm" (default) or "basic". NTLM over HTTP seals every message
-	// with the NTLM session key; over HTTPS bodies are plain inside TLS.
+	// Auth is "ntlm" (default), "basic", "kerberos" or "negotiate" (Kerberos
+	// when a ticket can be had, NTLM otherwise). NTLM and Kerberos over HTTP
+	// seal every message with the session's keys; over HTTPS bodies are
+	// plain inside TLS.
 	Auth string
+	// Kerberos holds the Kerberos settings of auth "kerberos" and
+	// "negotiate"; nil means all defaults.
+	Kerberos *KerberosConfig
 	// AllowUnencrypted permits Basic authentication over plain HTTP, which sends
 	// the password and every command in clear text.
 	AllowUnencrypted bool
@@ -93,8 +100,10 @@ type normalized struct {
 	hostport string
 	url      string
 	tls      *tls.Config
-	domain   string // NTLM domain part of Username
-	user     string // NTLM user part of Username
+	domain   string    // NTLM domain part of Username
+	user     string    // NTLM user part of Username
+	krb      *krbSetup // auth kerberos and negotiate; realm "" when none could be told
+	spn      string    // the host's SPN, with krb
 }
 
 // normalize validates cfg (see Config.Validate) and applies the defaults of
@@ -124,6 +133,15 @@ func normalize(cfg Config) (*normalized, error) {
 		n.domain, n.user = n.Username[:i], n.Username[i+1:]
 	} else if i := strings.LastIndexByte(n.Username, '@'); i >= 0 {
 		n.user, n.domain = n.Username[:i], n.Username[i+1:]
+	}
+
+	if n.Auth == AuthKerberos || n.Auth == AuthNegotiate {
+		n.krb = cfg.kerberosSetup(func(string, error) {}) // valid: checked by Validate
+		var k KerberosConfig
+		if cfg.Kerberos != nil {
+			k = *cfg.Kerberos
+		}
+		n.spn = spnFor(k.SPN, h)
 	}
 
 	if n.HTTPS {
@@ -156,10 +174,28 @@ func (n *normalized) key() string {
 	for _, s := range []string{
 		n.url, n.Username, n.Auth, strconv.FormatBool(n.AllowUnencrypted),
 		strconv.FormatBool(n.Insecure), n.CACert, n.TLSServerName, n.Password,
-		strconv.FormatBool(n.freshShellPerCommand),
+		strconv.FormatBool(n.freshShellPerCommand), n.kerberosKey(),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// kerberosKey is what of the Kerberos settings tells two connections apart.
+func (n *normalized) kerberosKey() string {
+	if n.Kerberos == nil || n.krb == nil {
+		return ""
+	}
+	k := n.Kerberos
+	return strings.Join([]string{k.Realm, k.Krb5Conf, k.KDC, n.spn, k.Keytab, k.CCache}, "\x00")
+}
+
+// krbCredentials is what besides the user name and password a Kerberos
+// logon uses: the principal it settled on, and the keytab or ticket cache.
+func (n *normalized) krbCredentials() string {
+	if n.krb == nil || n.Kerberos == nil {
+		return ""
+	}
+	return strings.Join([]string{n.krb.principal(), n.Kerberos.Keytab, n.Kerberos.CCache}, "\x00")
 }

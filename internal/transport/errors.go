@@ -38,8 +38,8 @@ var (
 )
 
 // IntegrityError reports an answer that did not come sealed with the keys of
-// the NTLM session its request was sent on (NTLM over HTTP seals every
-// message), or whose signature or sequence number did not verify. Such an
+// the NTLM or Kerberos session its request was sent on (both seal every
+// message over HTTP), or whose signature or sequence number did not verify. Such an
 // answer may come from anything between this machine and the host, so it is
 // discarded unread, and the request is not repeated: it is never retried.
 type IntegrityError struct {
@@ -47,6 +47,7 @@ type IntegrityError struct {
 	Operation  string // the request it answered: Create, Command, Receive, Signal, Delete
 	HTTPStatus int
 	Reason     string // what was wrong, e.g. "plain text" or the verification failure
+	Scheme     string // the session's: "NTLM" (when empty) or "Kerberos"
 }
 
 func (e *IntegrityError) Error() string {
@@ -54,10 +55,14 @@ func (e *IntegrityError) Error() string {
 	if op == "" {
 		op = "a"
 	}
-	return fmt.Sprintf("the answer from %s to WinRM %s request was not protected by the NTLM session it was sent on "+
+	scheme := e.Scheme
+	if scheme == "" {
+		scheme = "NTLM"
+	}
+	return fmt.Sprintf("the answer from %s to WinRM %s request was not protected by the %s session it was sent on "+
 		"(HTTP %d, %s), so it was discarded and the request was not repeated; something between this machine and "+
 		"the host may be answering in its place: check the network path for a proxy or interception device, or "+
-		"use HTTPS with a verified certificate", e.Host, op, e.HTTPStatus, e.Reason)
+		"use HTTPS with a verified certificate", e.Host, op, scheme, e.HTTPStatus, e.Reason)
 }
 
 // Is reports whether target is ErrUnprotected.
@@ -81,6 +86,13 @@ type AuthError struct {
 	// NTLM AUTHENTICATE message or to Basic credentials): a wrong password,
 	// an unknown, disabled or locked account. It closes the credential gate.
 	credentials bool
+	// noTicket marks a Kerberos logon for which no ticket could be had (no
+	// realm, no KDC reachable, no SPN for the host): auth "negotiate" then
+	// uses NTLM.
+	noTicket bool
+	// by, when set, names who refused, when it is not Host: the KDC of a
+	// realm, for a Kerberos logon. It becomes RefusedBy of later logons.
+	by string
 }
 
 func (e *AuthError) Error() string {
@@ -261,7 +273,7 @@ type HTTPError struct {
 	// logon marks an error status answering an NTLM handshake leg.
 	logon bool
 	// unprotected marks an error status that came outside the NTLM session
-	// of a sealed request (see ntlmSession.open): nothing proves the host
+	// of a sealed request (see openSealed): nothing proves the host
 	// did not act on the request.
 	unprotected bool
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 )
 
 // credGate guards the logons made with one set of credentials (user name,
@@ -32,6 +34,12 @@ type credGate struct {
 	mu      sync.Mutex
 	proven  bool
 	refused *AuthError // the first refusal, while unproven
+
+	// krb is the Kerberos client of the credentials, logged on (see
+	// kerberos); krbMu is held while it is made.
+	krbMu     sync.Mutex
+	krb       *krbclient.Client
+	krbLogins int // AS exchanges made, for tests
 }
 
 func newCredGate() *credGate { return &credGate{sem: make(chan struct{}, 1)} }
@@ -50,7 +58,7 @@ func newCredGates() *credGates { return &credGates{m: map[[32]byte]*credGate{}} 
 // without case, as Windows does; the password is hashed into the key.
 func (g *credGates) get(n *normalized) *credGate {
 	h := sha256.New()
-	for _, s := range []string{strings.ToLower(n.domain), strings.ToLower(n.user), n.Password, n.Auth} {
+	for _, s := range []string{strings.ToLower(n.domain), strings.ToLower(n.user), n.Password, n.Auth, n.krbCredentials()} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -66,6 +74,16 @@ func (g *credGates) get(n *normalized) *credGate {
 	return gate
 }
 
+// close ends what the gates keep running: their Kerberos clients' ticket
+// renewals.
+func (g *credGates) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, gate := range g.m {
+		gate.closeKerberos()
+	}
+}
+
 // check returns the error for n when the credentials were refused before
 // they were proven, nil otherwise. It lets a caller give up before it
 // touches the network.
@@ -75,7 +93,11 @@ func (g *credGate) check(n *normalized) error {
 	if g.refused == nil {
 		return nil
 	}
-	return &AuthError{User: n.Username, Host: n.hostport, Auth: n.Auth, RefusedBy: g.refused.Host}
+	by := g.refused.Host
+	if g.refused.by != "" {
+		by = g.refused.by
+	}
+	return &AuthError{User: n.principalName(), Host: n.hostport, Auth: n.Auth, RefusedBy: by}
 }
 
 // logon runs attempt, which makes one logon attempt with the gate's

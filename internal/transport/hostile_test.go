@@ -290,7 +290,7 @@ func TestSealedSessionRefusesUnprotectedAnswers(t *testing.T) {
 			return &forged{http.StatusUnauthorized, "text/html", []byte("<html>log on here</html>")}
 		}, "Create", 0, 1},
 		{"sealed framing with a forged signature", 0, func(*hostileProxy, int) *forged {
-			return &forged{http.StatusOK, encMediaType, garbage}
+			return &forged{http.StatusOK, encMediaType(encProtocol), garbage}
 		}, "Create", 0, 1},
 		{"replayed sealed answer", 1, func(p *hostileProxy, _ int) *forged {
 			// The host's sealed CreateResponse, sent again as the answer to

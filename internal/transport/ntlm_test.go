@@ -73,10 +73,11 @@ func TestNTLMHandshakeRefusals(t *testing.T) {
 	}{
 		{"accepts without authentication", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) },
 			"answered HTTP 200 without asking for NTLM authentication"},
-		{"bare Negotiate again", func(w http.ResponseWriter) {
+		{"bare Negotiate again: NTLM disabled on the host", func(w http.ResponseWriter) {
 			w.Header().Set("WWW-Authenticate", "Negotiate")
 			w.WriteHeader(http.StatusUnauthorized)
-		}, "did not answer the NTLM NEGOTIATE message with a challenge"},
+		}, `answered the NTLM NEGOTIATE message without a challenge: NTLM is disabled on the host (Network ` +
+			`security: Restrict NTLM); use auth = "kerberos"`},
 		{"malformed challenge", func(w http.ResponseWriter) {
 			w.Header().Set("WWW-Authenticate", "Negotiate AAAA")
 			w.WriteHeader(http.StatusUnauthorized)

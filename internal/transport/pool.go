@@ -57,5 +57,6 @@ func (p *Pool) Close() error {
 		wg.Go(func() { c.close(c.n.Log) })
 	}
 	wg.Wait()
+	p.gates.close()
 	return nil
 }

@@ -11,32 +11,71 @@ import (
 	"strings"
 )
 
-// The MS-WSMV 2.2.9.1 framing of a sealed message.
+// The MS-WSMV 2.2.9.1 framing of a sealed message. The protocol name is
+// the security package's: SPNEGO for NTLM, Kerberos for Kerberos.
 const (
-	encProtocol  = "application/HTTP-SPNEGO-session-encrypted"
-	encBoundary  = "--Encrypted Boundary"
-	encMediaType = `multipart/encrypted;protocol="` + encProtocol + `";boundary="Encrypted Boundary"`
+	encProtocol         = "application/HTTP-SPNEGO-session-encrypted"
+	encProtocolKerberos = "application/HTTP-Kerberos-session-encrypted"
+	encBoundary         = "--Encrypted Boundary"
 )
 
-// post sends one SOAP envelope on the session's connection. A sealing
-// session wraps it and opens the answer (see open); otherwise it travels
-// plain inside TLS, and a 401 comes back as a bare status, with no body, for
-// ntlmWire.post to handle as a sealed session's 401 is.
-func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, []byte, error) {
+// encMediaType is the Content-Type of a body sealed under protocol.
+func encMediaType(protocol string) string {
+	return `multipart/encrypted;protocol="` + protocol + `";boundary="Encrypted Boundary"`
+}
+
+// sealer seals and opens the message bodies of one authenticated session
+// with its keys, checking the signature and sequence number of what it
+// opens. The NTLM and Kerberos sessions each have one; the framing and the
+// rule about what an answer must be (see openSealed) are shared.
+type sealer interface {
+	// protocol is the framing's protocol name (encProtocol...).
+	protocol() string
+	// wrap seals body and returns the signature (the security trailer
+	// that travels before the sealed data) and the sealed data.
+	wrap(body []byte) (sig, sealed []byte, err error)
+	// unwrap verifies and unseals what wrap gave on the other side.
+	unwrap(sig, sealed []byte) ([]byte, error)
+	// sigLen reports whether n is a valid signature length, checked
+	// before the framing is trusted.
+	sigLen(n int) bool
+}
+
+// ntlmSealer seals with an NTLM session's keys (MS-NLMP 3.4).
+type ntlmSealer struct{ s *session }
+
+func (ntlmSealer) protocol() string { return encProtocol }
+
+func (x ntlmSealer) wrap(body []byte) ([]byte, []byte, error) {
+	sealed, sig, err := x.s.ntlm.SecuritySession().Wrap(body)
+	return sig, sealed, err
+}
+
+func (x ntlmSealer) unwrap(sig, sealed []byte) ([]byte, error) {
+	return x.s.ntlm.SecuritySession().Unwrap(sealed, sig)
+}
+
+func (ntlmSealer) sigLen(n int) bool { return n == 16 }
+
+// postOn sends one SOAP envelope with client, on a session's connection:
+// sealed with sec and its answer opened with it (see openSealed), or, when
+// sec is nil, plain inside TLS, a 401 coming back as a bare status with no
+// body for the wire to handle as a sealed session's 401 is.
+func postOn(ctx context.Context, client *http.Client, url string, body []byte, sec sealer) (int, []byte, error) {
 	ct := soapContentType
-	if s.seal {
+	if sec != nil {
 		var err error
-		if body, err = s.wrap(body); err != nil {
+		if body, err = frame(sec, body); err != nil {
 			return 0, nil, err
 		}
-		ct = encMediaType
+		ct = encMediaType(sec.protocol())
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", ct)
-	resp, err := s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -44,21 +83,22 @@ func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	if !s.seal {
+	if sec == nil {
 		if resp.StatusCode == http.StatusUnauthorized {
 			return resp.StatusCode, nil, nil
 		}
 		return resp.StatusCode, b, nil
 	}
-	return s.open(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	return openSealed(sec, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 }
 
-// open returns the body of an answer on a sealed session, unsealed and
-// verified. Once a session seals its requests, the host seals every answer
+// openSealed returns the body of an answer on a session sealed with sec,
+// unsealed and verified. Once a session seals its requests, the host seals every answer
 // that carries WinRM content, faults included, with the session's keys; so an
-// answer that is not sealed, or whose signature or sequence number does not
-// verify (bodgit/ntlmssp's Unwrap checks both, and the session is closed
-// after a failure: its RC4 state is spent), is an *IntegrityError.
+// answer that is not sealed under the session's protocol, or whose signature
+// or sequence number does not verify (bodgit/ntlmssp's Unwrap checks both,
+// as the Kerberos sealer does, and the session is closed after a failure:
+// an NTLM session's RC4 state is spent), is an *IntegrityError.
 //
 // Only answers without WinRM content may come plain, and then only their
 // status is used, as an error, never their body:
@@ -73,11 +113,15 @@ func (s *ntlmSession) post(ctx context.Context, url string, body []byte) (int, [
 //
 // A 200 is never empty in WinRM (Delete answers an envelope with an empty
 // s:Body), so a plain or empty 200 is refused like any other plain answer.
-func (s *ntlmSession) open(status int, contentType string, b []byte) (int, []byte, error) {
-	if strings.Contains(strings.ToLower(contentType), strings.ToLower(encProtocol)) {
-		plain, err := s.unwrap(b)
+func openSealed(sec sealer, status int, contentType string, b []byte) (int, []byte, error) {
+	scheme := "NTLM"
+	if sec.protocol() == encProtocolKerberos {
+		scheme = "Kerberos"
+	}
+	if strings.Contains(strings.ToLower(contentType), strings.ToLower(sec.protocol())) {
+		plain, err := unframe(sec, b)
 		if err != nil {
-			return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "sealed body failed verification: " + err.Error()}
+			return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "sealed body failed verification: " + err.Error()}
 		}
 		return status, plain, nil
 	}
@@ -88,20 +132,20 @@ func (s *ntlmSession) open(status int, contentType string, b []byte) (int, []byt
 		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
 		return 0, nil, &HTTPError{StatusCode: status, Body: summarizeBody(b), unprotected: true}
 	case len(b) == 0:
-		return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "empty body"}
+		return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "empty body"}
 	}
-	return 0, nil, &IntegrityError{HTTPStatus: status, Reason: "plain text"}
+	return 0, nil, &IntegrityError{HTTPStatus: status, Scheme: scheme, Reason: "plain text"}
 }
 
-// wrap seals body in the MS-WSMV 2.2.9.1 framing.
-func (s *ntlmSession) wrap(body []byte) ([]byte, error) {
-	sealed, sig, err := s.ntlm.SecuritySession().Wrap(body)
+// frame seals body with sec in the MS-WSMV 2.2.9.1 framing.
+func frame(sec sealer, body []byte) ([]byte, error) {
+	sig, sealed, err := sec.wrap(body)
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
 	b.WriteString(encBoundary + "\r\n")
-	b.WriteString("\tContent-Type: " + encProtocol + "\r\n")
+	b.WriteString("\tContent-Type: " + sec.protocol() + "\r\n")
 	b.WriteString("\tOriginalContent: type=" + soapContentType + ";Length=" + strconv.Itoa(len(body)) + "\r\n")
 	b.WriteString(encBoundary + "\r\n")
 	b.WriteString("\tContent-Type: application/octet-stream\r\n")
@@ -114,13 +158,13 @@ func (s *ntlmSession) wrap(body []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// unwrap reverses wrap for a response, checking every length it reads.
-func (s *ntlmSession) unwrap(b []byte) ([]byte, error) {
-	want, sig, sealed, err := splitSealed(b)
+// unframe reverses frame for a response, checking every length it reads.
+func unframe(sec sealer, b []byte) ([]byte, error) {
+	want, sig, sealed, err := splitSealed(b, sec.sigLen)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := s.ntlm.SecuritySession().Unwrap(sealed, sig)
+	plain, err := sec.unwrap(sig, sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +177,7 @@ func (s *ntlmSession) unwrap(b []byte) ([]byte, error) {
 // splitSealed reads the framing of a sealed response: the plain body's
 // declared length, the signature and the sealed body. The framing is not
 // covered by the signature, so every length it gives is checked before use.
-func splitSealed(b []byte) (want int, sig, sealed []byte, err error) {
+func splitSealed(b []byte, sigLenOK func(int) bool) (want int, sig, sealed []byte, err error) {
 	const octet = "Content-Type: application/octet-stream\r\n"
 	i := bytes.Index(b, []byte("Length="))
 	if i < 0 {
@@ -162,7 +206,7 @@ func splitSealed(b []byte) (want int, sig, sealed []byte, err error) {
 		return 0, nil, nil, errors.New("sealed part too short")
 	}
 	sigLen := int(binary.LittleEndian.Uint32(data[:4]))
-	if sigLen != 16 || len(data) < 4+sigLen {
+	if !sigLenOK(sigLen) || len(data) < 4+sigLen {
 		return 0, nil, nil, fmt.Errorf("bad signature length %d", sigLen)
 	}
 	return want, data[4 : 4+sigLen], data[4+sigLen:], nil

@@ -145,7 +145,7 @@ func TestNewValidates(t *testing.T) {
 		{name: "basic over http refused", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "basic"}, wantErr: "allow_unencrypted"},
 		{name: "basic over http allowed", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "basic", AllowUnencrypted: true}, endpoint: "http://h:5985/wsman"},
 		{name: "basic over https", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "BASIC", HTTPS: true}, endpoint: "https://h:5986/wsman"},
-		{name: "kerberos", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "kerberos"}, wantErr: "not supported"},
+		{name: "unknown scheme", cfg: Config{Host: "h", Username: "u", Password: "p", Auth: "digest"}, wantErr: "not supported"},
 		{name: "empty host", cfg: Config{Username: "u", Password: "p"}, wantErr: "host is empty"},
 		{name: "host with port", cfg: Config{Host: "h:5985", Username: "u", Password: "p"}, wantErr: "not a host name"},
 		{name: "url as host", cfg: Config{Host: "http://h/", Username: "u", Password: "p"}, wantErr: "not a host name"},
@@ -744,11 +744,11 @@ func TestMalformedResponsesDoNotPanic(t *testing.T) {
 			t.Errorf("body %.20q: Run succeeded", b)
 		}
 	}
-	s := &ntlmSession{}
+	sec := ntlmSealer{&session{}}
 	for _, b := range []string{"", "Length=5", "Length=5\tContent-Type: application/octet-stream\r\n--Encrypted Boundary--",
 		"Length=5\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00ab--Encrypted Boundary--",
 		"Length=99999999999999999999999"} {
-		if _, err := s.unwrap([]byte(b)); err == nil {
+		if _, err := unframe(sec, []byte(b)); err == nil {
 			t.Errorf("unwrap(%q) succeeded", b)
 		}
 	}

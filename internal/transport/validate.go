@@ -29,6 +29,10 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 var authSchemes = map[string]struct{ needsPassword bool }{
 	AuthNTLM:  {needsPassword: true},
 	AuthBasic: {needsPassword: true},
+	// Kerberos logs on with a password, a keytab or a ticket cache: checked
+	// by checkKerberos.
+	AuthKerberos:  {needsPassword: false},
+	AuthNegotiate: {needsPassword: false},
 }
 
 // AuthSchemes returns the values Config.Auth takes, sorted.
@@ -41,11 +45,15 @@ func AuthSchemes() []string {
 	return names
 }
 
-// Validate checks c without touching the network, as New and Pool.Client do.
-// It returns nil, or one *ConfigError per field in error joined with
-// errors.Join, in this order: Host, Port, Auth (its name), Username, Password,
-// Auth (Basic over plain HTTP), CACert, Timeout, MaxRetries. Zero values that
-// New replaces by a default (Port, Auth, Timeout) are valid.
+// Validate checks c without touching the network, as New and Pool.Client do;
+// with auth "kerberos" or "negotiate" it reads the krb5.conf, keytab and
+// ticket cache files it names. It returns nil, or one *ConfigError per field
+// in error joined with errors.Join, in this order: Host, Port, Auth (its
+// name), Username, Password, Auth (Basic over plain HTTP), the Kerberos
+// fields ("Kerberos.Realm", "Kerberos.Krb5Conf", "Kerberos.KDC",
+// "Kerberos.SPN", "Kerberos.Keytab", "Kerberos.CCache", and "Password" when
+// Kerberos has nothing to log on with), CACert, Timeout, MaxRetries. Zero
+// values that New replaces by a default (Port, Auth, Timeout) are valid.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(field string, err error) {
@@ -59,7 +67,7 @@ func (c Config) Validate() error {
 	}
 	auth, authErr := authScheme(c.Auth)
 	add("Auth", authErr)
-	if c.Username == "" {
+	if c.Username == "" && !c.fromTicketCache(auth) {
 		add("Username", errors.New("username is empty"))
 	}
 	if c.Password == "" && authErr == nil && authSchemes[auth].needsPassword {
@@ -71,6 +79,9 @@ func (c Config) Validate() error {
 		add("Auth", fmt.Errorf("%w: basic authentication to %s over plain HTTP would send the password and every "+
 			"command in clear text; use https, or auth \"ntlm\" (which encrypts messages over HTTP), "+
 			"or set allow_unencrypted to permit it", ErrBasicOverHTTP, net.JoinHostPort(hostName(c.Host), strconv.Itoa(c.port()))))
+	}
+	if authErr == nil && (auth == AuthKerberos || auth == AuthNegotiate) {
+		c.checkKerberos(auth, add)
 	}
 	if strings.TrimSpace(c.CACert) != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CACert)) {
 		add("CACert", errors.New("ca_cert holds no PEM certificate"))
@@ -113,7 +124,45 @@ func authScheme(auth string) (string, error) {
 		return AuthNTLM, nil
 	}
 	if _, ok := authSchemes[a]; !ok {
-		return "", fmt.Errorf("auth %q is not supported (use %q or %q)", auth, AuthNTLM, AuthBasic)
+		return "", fmt.Errorf("auth %q is not supported (use %s)", auth, strings.Join(quoted(AuthSchemes()), ", "))
 	}
 	return a, nil
+}
+
+// quoted returns each of names in double quotes.
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
+}
+
+// fromTicketCache reports whether a Kerberos logon takes its principal from
+// a ticket cache, so that no user name is needed.
+func (c Config) fromTicketCache(auth string) bool {
+	return auth == AuthKerberos && c.Password == "" && c.Kerberos != nil && c.Kerberos.Keytab == "" &&
+		c.Kerberos.CCache != ""
+}
+
+// checkKerberos checks the Kerberos settings of auth "kerberos" or
+// "negotiate": the files they name, something to log on with, and (for
+// "kerberos", which has no NTLM to fall back to) a realm.
+func (c Config) checkKerberos(auth string, add func(field string, err error)) {
+	k := KerberosConfig{}
+	if c.Kerberos != nil {
+		k = *c.Kerberos
+	}
+	if c.Password == "" && k.Keytab == "" && k.CCache == "" {
+		add("Password", fmt.Errorf("auth %q has nothing to log on with: give a password, a keytab, or a ticket "+
+			"cache (KRB5CCNAME after kinit)", auth))
+	}
+	if c.Password != "" && k.Keytab != "" {
+		add("Kerberos.Keytab", errors.New("both a password and a keytab are given: give one of them"))
+	}
+	s := c.kerberosSetup(add)
+	if s != nil && s.realm == "" && auth == AuthKerberos {
+		add("Kerberos.Realm", fmt.Errorf("the Kerberos realm of %q is unknown: give the user name as user@REALM, "+
+			"set the realm, or give a krb5_conf with a default_realm", c.Username))
+	}
 }

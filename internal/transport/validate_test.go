@@ -41,7 +41,36 @@ func TestValidate(t *testing.T) {
 			`host "http://dc01/" is not a host name or IP address (give the port separately)`, nil},
 		{"port", good(func(c *Config) { c.Port = 70000 }), "Port", "port 70000 is out of range 1-65535", nil},
 		{"negative port", good(func(c *Config) { c.Port = -1 }), "Port", "port -1 is out of range 1-65535", nil},
-		{"auth", good(func(c *Config) { c.Auth = "kerberos" }), "Auth", `auth "kerberos" is not supported (use "ntlm" or "basic")`, nil},
+		{"auth", good(func(c *Config) { c.Auth = "digest" }), "Auth",
+			`auth "digest" is not supported (use "basic", "kerberos", "negotiate", "ntlm")`, nil},
+		{"kerberos with a realm in the name", good(func(c *Config) { c.Auth, c.Username = "kerberos", "admin@example.com" }), "", "", nil},
+		{"kerberos with a realm", good(func(c *Config) { c.Auth, c.Kerberos = "Kerberos", &KerberosConfig{Realm: "example.com"} }), "", "", nil},
+		{"kerberos without a realm", good(func(c *Config) { c.Auth = "kerberos" }), "Kerberos.Realm",
+			`the Kerberos realm of "admin" is unknown: give the user name as user@REALM, set the realm, or give a ` +
+				`krb5_conf with a default_realm`, nil},
+		{"negotiate without a realm falls back to NTLM", good(func(c *Config) { c.Auth = "negotiate" }), "", "", nil},
+		{"kerberos with nothing to log on with", good(func(c *Config) { c.Auth, c.Username, c.Password = "kerberos", "a@R", "" }),
+			"Password", `auth "kerberos" has nothing to log on with: give a password, a keytab, or a ticket cache ` +
+				`(KRB5CCNAME after kinit)`, nil},
+		{"kerberos password and keytab", good(func(c *Config) {
+			c.Auth, c.Username, c.Kerberos = "kerberos", "a@R", &KerberosConfig{Keytab: "a.keytab"}
+		}), "Kerberos.Keytab", "both a password and a keytab are given: give one of them", nil},
+		{"kerberos keytab missing", good(func(c *Config) {
+			c.Auth, c.Username, c.Password, c.Kerberos = "kerberos", "a@R", "", &KerberosConfig{Keytab: "no-such.keytab"}
+		}), "Kerberos.Keytab", `keytab "no-such.keytab" cannot be read as a keytab: open no-such.keytab: no such file or directory`, nil},
+		{"kerberos krb5.conf missing", good(func(c *Config) {
+			c.Auth, c.Username, c.Kerberos = "kerberos", "a@R", &KerberosConfig{Krb5Conf: "no-such.conf"}
+		}), "Kerberos.Krb5Conf", `krb5_conf "no-such.conf" cannot be read as a krb5.conf: open no-such.conf: no such file or directory`, nil},
+		{"kerberos ticket cache missing", good(func(c *Config) {
+			c.Auth, c.Username, c.Password, c.Kerberos = "kerberos", "", "", &KerberosConfig{CCache: "no-such.ccache"}
+		}), "Kerberos.CCache", `ticket cache "no-such.ccache" cannot be read (run kinit, and give KRB5CCNAME as ` +
+			`FILE:path): open no-such.ccache: no such file or directory`, nil},
+		{"kerberos kdc", good(func(c *Config) { c.Auth, c.Kerberos = "kerberos", &KerberosConfig{Realm: "R", KDC: "kdc/x"} }),
+			"Kerberos.KDC", `kdc "kdc/x" is not a host name, IP address or host:port`, nil},
+		{"kerberos kdc port", good(func(c *Config) { c.Auth, c.Kerberos = "kerberos", &KerberosConfig{Realm: "R", KDC: "kdc:0"} }),
+			"Kerberos.KDC", `kdc "kdc:0" has no valid port`, nil},
+		{"kerberos spn", good(func(c *Config) { c.Auth, c.Kerberos = "kerberos", &KerberosConfig{Realm: "R", SPN: "HTTP/a b"} }),
+			"Kerberos.SPN", `spn "HTTP/a b" is not a service class (HTTP) or a service principal (HTTP/host.example.com)`, nil},
 		{"username", good(func(c *Config) { c.Username = "" }), "Username", "username is empty", nil},
 		{"password", good(func(c *Config) { c.Password = "" }), "Password", `password is empty, and auth "ntlm" logs on with one`, nil},
 		{"password for basic", good(func(c *Config) { c.Password, c.Auth, c.HTTPS = "", "Basic", true }), "Password",

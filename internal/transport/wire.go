@@ -28,10 +28,15 @@ type wire interface {
 }
 
 func newWire(n *normalized, gate *credGate) wire {
-	if n.Auth == AuthBasic {
+	switch n.Auth {
+	case AuthBasic:
 		return newBasicWire(n, gate)
+	case AuthKerberos:
+		return &sessionWire{n: n, gate: gate, auth: krbAuth{n: n, gate: gate}}
+	case AuthNegotiate:
+		return newNegotiateWire(n, gate)
 	}
-	return &ntlmWire{n: n, gate: gate}
+	return &sessionWire{n: n, gate: gate, auth: ntlmAuth{n: n, gate: gate}}
 }
 
 func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
