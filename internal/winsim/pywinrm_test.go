@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -173,7 +174,7 @@ func TestPywinrmDomainAccount(t *testing.T) {
 					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 					defer cancel()
 					cmd := exec.CommandContext(ctx, py, "-c", pywinrmScript)
-					cmd.Env = append(env, "WINSIM_ENDPOINT="+h.URL(), "WINSIM_USER="+tt.user, "WINSIM_PASSWORD="+adminPass)
+					cmd.Env = slices.Concat(env, []string{"WINSIM_ENDPOINT=" + h.URL(), "WINSIM_USER=" + tt.user, "WINSIM_PASSWORD=" + adminPass})
 					var stderr strings.Builder
 					cmd.Stderr = &stderr
 					out, err := cmd.Output()
