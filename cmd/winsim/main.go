@@ -18,7 +18,17 @@
 //	                       locale's, 437 or 932); programs write in it where UTF-8 is not honoured
 //	--backup-dc            with --role dc: a backup domain controller, not the PDC emulator
 //	--hostname NAME        computer name (default WIN-SIM; numbered with --hosts > 1)
-//	--username, --password the administrator account (default Administrator / Passw0rd!)
+//	--domain NAME          with --role member or dc: the NetBIOS name of the host's domain
+//	                       (default EXAMPLE)
+//	--dns-domain NAME      with --role member or dc: the DNS name of the domain (default
+//	                       example.com)
+//	--username, --password the administrator account (default Administrator / Passw0rd!);
+//	                       a name written DOMAIN\user, dns.domain\user or user@dns.domain is
+//	                       an account of the host's domain, else a local account
+//	--user NAME:PASSWORD[:admin]
+//	                       one more account (repeatable), named as --username; :admin puts it
+//	                       in Administrators, :user (the default) leaves it out. A password
+//	                       holding a colon needs the :admin or :user suffix
 //	--auth A               ntlm (default, as Windows: Negotiate only), basic, or any
 //	--allow-unencrypted    accept plain bodies (and Basic) over HTTP, like AllowUnencrypted=true
 //	--realm REALM          make the hosts members of a Kerberos realm: Negotiate (and the
@@ -47,7 +57,8 @@
 //
 //	host 1: http://127.0.0.1:5985/wsman profile=2022 role=standalone locale=en-US hostname=WIN-SIM auth=ntlm
 //
-// (with --realm, followed by realm=REALM spn=SPN)
+// with " domain=EXAMPLE dns-domain=example.com" after it on a member or controller,
+// and " realm=REALM spn=SPN" with --realm,
 //
 // then runs until SIGINT or SIGTERM and exits 0.
 //
@@ -106,6 +117,8 @@ type config struct {
 	latency, opTimeout, syncDelay            time.Duration
 	faultRate                                float64
 	seed                                     int64
+	domain, dnsDomain                        string
+	users                                    []winsim.User
 }
 
 // run is the command; it serves until ctx ends and returns the exit status.
@@ -122,8 +135,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.backupDC, "backup-dc", false, "with --role dc: a backup domain controller, not the PDC emulator")
 	fs.DurationVar(&c.syncDelay, "sync-delay", 0, "how long W32Time takes to synchronise after a start (`duration`; default 5s, negative: at once)")
 	fs.StringVar(&c.hostname, "hostname", "", "computer `name` (default WIN-SIM, numbered with --hosts)")
-	fs.StringVar(&c.username, "username", "Administrator", "administrator account `name`")
+	fs.StringVar(&c.username, "username", "Administrator", "administrator account `name` (DOMAIN\\user or user@dns.domain: a domain account)")
 	fs.StringVar(&c.password, "password", "Passw0rd!", "administrator `password`")
+	fs.StringVar(&c.domain, "domain", "", "NetBIOS `name` of the domain of a member or dc (default EXAMPLE)")
+	fs.StringVar(&c.dnsDomain, "dns-domain", "", "DNS `name` of the domain of a member or dc (default example.com)")
+	fs.Func("user", "one more `account`, NAME:PASSWORD[:admin] (repeatable; NAME as for --username)", func(s string) error {
+		u, err := parseUser(s)
+		if err == nil {
+			c.users = append(c.users, u)
+		}
+		return err
+	})
 	fs.StringVar(&c.auth, "auth", "ntlm", "offered `schemes`: ntlm (Windows' default), basic or any")
 	fs.BoolVar(&c.allowUnencrypted, "allow-unencrypted", false, "accept unencrypted bodies and Basic over HTTP")
 	fs.StringVar(&c.realm, "realm", "", "Kerberos `realm` of the hosts: Negotiate takes its tickets too (needs --keytab)")
@@ -206,6 +228,7 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		OperationTimeout: c.opTimeout, AfterBoot: c.rebooted, NoTimeData: c.noTimeData,
 		OEMCodePage: c.oemCodePage, BackupDC: c.backupDC, SyncDelay: c.syncDelay,
 		Realm: c.realm, Keytab: c.keytab, SPN: c.spn,
+		Domain: c.domain, DNSDomain: c.dnsDomain, Users: c.users,
 	}
 	if c.record {
 		opts.OnExec = func(h *winsim.Host, line string) {
@@ -244,6 +267,9 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		cfg := h.Machine().Config()
 		line := fmt.Sprintf("host %d: %s profile=%s role=%s locale=%s hostname=%s auth=%s",
 			i+1, h.URL(), cfg.Profile, cfg.Role, cfg.Locale, cfg.Hostname, strings.ToLower(c.auth))
+		if cfg.Domain != "" {
+			line += fmt.Sprintf(" domain=%s dns-domain=%s", cfg.Domain, cfg.DNSDomain)
+		}
 		if c.realm != "" {
 			line += " realm=" + c.realm + " spn=" + h.SPN()
 		}
@@ -263,6 +289,31 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// parseUser reads a --user value, NAME:PASSWORD[:admin|:user]. A user name holds no colon
+// (Windows forbids one), so the name ends at the first; with three fields or more the last
+// says whether the account is an administrator, and the password is what lies between.
+func parseUser(s string) (winsim.User, error) {
+	f := strings.Split(s, ":")
+	if len(f) < 2 || f[0] == "" {
+		return winsim.User{}, errors.New("want NAME:PASSWORD or NAME:PASSWORD:admin")
+	}
+	u := winsim.User{Name: f[0], Password: strings.Join(f[1:], ":")}
+	if len(f) > 2 {
+		switch f[len(f)-1] {
+		case "admin":
+			u.Admin = true
+		case "user":
+		default:
+			return winsim.User{}, fmt.Errorf("the last field of %q must be admin or user (a password holding a colon needs one)", s)
+		}
+		u.Password = strings.Join(f[1:len(f)-1], ":")
+	}
+	if u.Password == "" {
+		return winsim.User{}, fmt.Errorf("no password for %q", u.Name)
+	}
+	return u, nil
 }
 
 // oneLine keeps a recorded command on one output line.

@@ -128,6 +128,12 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--realm", "EXAMPLE.COM", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--realm", "EXAMPLE.COM", "--keytab", "no-such.keytab", "--listen", "127.0.0.1:0"}, 1},
 		{[]string{"--realm", "EXAMPLE.COM", "--keytab", "x", "--spn", "HTTP/win1", "--hosts", "2", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--domain", "EXAMPLE", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--role", "member", "--dns-domain", "bad..name", "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--username", `EXAMPLE\timeadmin`, "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--role", "member", "--username", `OTHER\timeadmin`, "--listen", "127.0.0.1:0"}, 1},
+		{[]string{"--user", "bob", "--listen", "127.0.0.1:0"}, 2},
+		{[]string{"--user", "bob:p:root", "--listen", "127.0.0.1:0"}, 2},
 	}
 	for _, tt := range tests {
 		var out, errb strings.Builder

@@ -25,6 +25,12 @@
 // on the connection that authenticated, and answered sealed. Over HTTPS plain bodies are fine.
 // Only administrators may use the service.
 //
+// A member or domain controller belongs to a domain and takes its accounts under every name
+// Windows does (DOMAIN\user, dns.domain\user, user@dns.domain; any case), besides a member's
+// local accounts (user, .\user, HOSTNAME\user); its NTLM challenge names the domain. The NTLM
+// proof is checked against the user and domain the client sent, as the domain's controller
+// would. Basic takes local accounts only (Microsoft's WinRM documentation). See accounts.go.
+//
 // # What is taken from real transcripts and what is inferred
 //
 // Taken from recordings of a real Windows server (jborean93/pypsrp, copied into

@@ -20,8 +20,11 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
 )
 
-// User is an extra local account of a simulated host.
+// User is an extra account of a simulated host.
 type User struct {
+	// Name is a local account's name ("user", ".\user" or "HOSTNAME\user"), or a domain
+	// account's ("DOMAIN\user", "dns.domain\user" or "user@dns.domain", naming the host's
+	// domain), as Windows takes them. A controller's accounts are all the domain's.
 	Name, Password string
 	// Admin puts the account in Administrators. Windows lets only administrators (and members of
 	// Remote Management Users, not modelled) use WinRM; others get an access-denied fault.
@@ -47,10 +50,16 @@ type Options struct {
 	BackupDC bool
 	// OEMCodePage is the machine's OEM code page (0: the locale's). See winhost.Config.OEMCodePage.
 	OEMCodePage int
+	// Domain and DNSDomain are the NetBIOS and DNS names of the domain a member or controller
+	// belongs to (default EXAMPLE and example.com); a standalone host takes neither. A logon
+	// naming the domain either way (DOMAIN\user, dns.domain\user, user@dns.domain) is checked
+	// against the domain's accounts, as the domain's controller would.
+	Domain, DNSDomain string
 
 	// Username and Password are the built-in administrator's (defaults "Administrator" / "Passw0rd!").
+	// Username is written as User.Name: "EXAMPLE\timeadmin" makes it a domain account.
 	Username, Password string
-	// Users are extra accounts, e.g. a non-administrator one.
+	// Users are extra accounts, local or of the domain, e.g. a non-administrator one.
 	Users []User
 
 	// Auth is the set of schemes offered: "ntlm" (default, as Windows: Negotiate only),
@@ -142,7 +151,7 @@ type Host struct {
 	machine *winhost.Machine
 	ntlm    *ntlmsrv.Server
 	krb     *krbAcceptor    // nil unless the host serves a Kerberos realm
-	users   map[string]User // by upper-case name
+	users   map[string]User // by upper-case canonical name (user, or DOMAIN\user): see addAccount
 
 	ln       net.Listener
 	srv      *http.Server
@@ -384,7 +393,7 @@ func (opts Options) withDefaults() (Options, error) {
 func newHost(opts Options, index int) (*Host, error) {
 	m, err := winhost.New(winhost.Config{Profile: opts.Profile, Role: opts.Role, Locale: opts.Locale, Hostname: opts.Hostname,
 		AfterBoot: opts.AfterBoot, NoTimeData: opts.NoTimeData, SyncDelay: opts.SyncDelay, BackupDC: opts.BackupDC,
-		OEMCodePage: opts.OEMCodePage})
+		OEMCodePage: opts.OEMCodePage, Domain: opts.Domain, DNSDomain: opts.DNSDomain})
 	if err != nil {
 		return nil, err
 	}
@@ -400,17 +409,18 @@ func newHost(opts Options, index int) (*Host, error) {
 		drops:     map[string]int{},
 		requests:  map[string]int{},
 	}
-	h.users[strings.ToUpper(opts.Username)] = User{Name: opts.Username, Password: opts.Password, Admin: true}
+	if err := h.addAccount(opts.Username, opts.Password, true); err != nil {
+		return nil, err
+	}
 	for _, u := range opts.Users {
 		if u.Name != "" {
-			h.users[strings.ToUpper(u.Name)] = u
+			if err := h.addAccount(u.Name, u.Password, u.Admin); err != nil {
+				return nil, err
+			}
 		}
 	}
-	target := opts.Hostname
-	if target == "" {
-		target = "WIN-SIM"
-	}
-	h.ntlm = &ntlmsrv.Server{Creds: h.password, TargetName: strings.ToUpper(target)}
+	cfg := m.Config()
+	h.ntlm = &ntlmsrv.Server{Creds: h.password, TargetName: h.computerName(), Domain: cfg.Domain, DNSDomain: cfg.DNSDomain}
 	h.baseCtx, h.cancel = context.WithCancel(context.Background())
 	return h, nil
 }
@@ -443,10 +453,10 @@ func (h *Host) listen(ln net.Listener, a *net.TCPAddr, cert *tls.Certificate, pe
 	}()
 }
 
-// password is the NTLM credential lookup: local accounts, any domain (a workgroup host accepts
-// its own name, "." or an empty domain, and clients send all of those).
-func (h *Host) password(user, _ string) (string, bool) {
-	u, ok := h.users[strings.ToUpper(user)]
+// password is the NTLM credential lookup: the account the user and domain of the AUTHENTICATE
+// message name (see account).
+func (h *Host) password(user, domain string) (string, bool) {
+	u, ok := h.account(user, domain)
 	return u.Password, ok
 }
 

@@ -173,9 +173,13 @@ func canonicalKerberosScheme(s string) string {
 }
 
 // kerberosAccount returns the account a client principal of the host's realm logs on as: the
-// host's user of that name, as a domain account of the realm.
+// domain's account of that name on a member or controller (the realm is the domain), else,
+// on a host that serves a realm without belonging to a domain, its local account.
 func (h *Host) kerberosAccount(name string) (string, bool) {
-	u, ok := h.users[strings.ToUpper(name)]
+	if u, ok := h.domainAccount(name); ok {
+		return u.Name, true
+	}
+	u, ok := h.localAccount(name)
 	return u.Name, ok
 }
 

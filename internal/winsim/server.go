@@ -360,7 +360,10 @@ func (h *Host) authenticateNTLM(w http.ResponseWriter, cs *connState, scheme, to
 		w.WriteHeader(http.StatusUnauthorized)
 		return "", false
 	}
-	cs.user = nc.User()
+	// The canonical name of the account, whichever way the client wrote it: shells and the
+	// administrator check go by it. Step succeeded, so Creds found it.
+	acct, _ := h.account(nc.User(), nc.Domain())
+	cs.user = acct.Name
 	user := cs.user
 	cs.mu.Unlock()
 	if len(out) > 0 {
@@ -369,7 +372,10 @@ func (h *Host) authenticateNTLM(w http.ResponseWriter, cs *connState, scheme, to
 	return user, true
 }
 
-// authenticateBasic checks a Basic user name and password against the host's local accounts.
+// authenticateBasic checks a Basic user name and password against the host's local accounts:
+// WinRM takes Basic credentials of local accounts only, domain accounts going through Negotiate
+// or Kerberos (Microsoft's WinRM ConnectionOptions.UserName documentation). A controller's
+// accounts are all the domain's, which it checks itself [inferred].
 func (h *Host) authenticateBasic(w http.ResponseWriter, r *http.Request) (string, bool) {
 	// Windows refuses Basic over plain HTTP unless AllowUnencrypted is set: the password
 	// would cross the wire in clear.
@@ -381,10 +387,12 @@ func (h *Host) authenticateBasic(w http.ResponseWriter, r *http.Request) (string
 		h.opts.OnLogon(h)
 	}
 	name, pass, ok := r.BasicAuth()
-	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
-		name = name[i+1:] // HOST\user and .\user name a local account
+	user, domain := name, ""
+	if d, u, scoped := strings.Cut(name, `\`); scoped {
+		user, domain = u, d
 	}
-	u, found := h.users[strings.ToUpper(name)]
+	u, found := h.account(user, domain)
+	found = found && (h.isDC() || !strings.Contains(u.Name, `\`))
 	if !ok || !found || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
 		h.mu.Lock()
 		h.basicFailed++

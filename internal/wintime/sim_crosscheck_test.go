@@ -60,9 +60,9 @@ func TestSimFacts(t *testing.T) {
 		wmiDomain bool
 	}{
 		{"standalone", winhost.Standalone, false, wintime.StandaloneServer, wintime.StandaloneServer, "", "ServerNT", false},
-		{"member", winhost.Member, false, wintime.MemberServer, wintime.MemberServer, "corp.example.com", "ServerNT", true},
-		{"pdc", winhost.DomainController, false, wintime.PrimaryDC, wintime.DomainController, "corp.example.com", "LanmanNT", true},
-		{"bdc", winhost.DomainController, true, wintime.BackupDC, wintime.DomainController, "corp.example.com", "LanmanNT", true},
+		{"member", winhost.Member, false, wintime.MemberServer, wintime.MemberServer, "example.com", "ServerNT", true},
+		{"pdc", winhost.DomainController, false, wintime.PrimaryDC, wintime.DomainController, "example.com", "LanmanNT", true},
+		{"bdc", winhost.DomainController, true, wintime.BackupDC, wintime.DomainController, "example.com", "LanmanNT", true},
 	}
 	for _, p := range winhost.Profiles() {
 		for _, l := range simLocales {

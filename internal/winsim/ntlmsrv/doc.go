@@ -10,15 +10,22 @@
 //     2.2.1.2, 3.2.5.1.1). The challenge grants the flags the client asked for that
 //     this package supports (UNICODE or OEM, SIGN, SEAL, ALWAYS_SIGN,
 //     EXTENDED_SESSIONSECURITY, 128, 56, KEY_EXCH, VERSION) plus the ones Windows
-//     always sets (NTLM, REQUEST_TARGET, TARGET_TYPE_SERVER, TARGET_INFO). It never
+//     always sets (NTLM, REQUEST_TARGET, TARGET_INFO, and TARGET_TYPE_SERVER in a
+//     workgroup, TARGET_TYPE_DOMAIN on a domain member). It never
 //     sets LM_KEY, DATAGRAM or a flag the client did not ask for that a client may
 //     refuse (github.com/Azure/go-ntlmssp rejects a challenge carrying KEY_EXCH or
-//     LM_KEY). TargetInfo carries MsvAvNbDomainName, MsvAvNbComputerName,
-//     MsvAvDnsDomainName, MsvAvDnsComputerName and MsvAvTimestamp.
+//     LM_KEY). TargetName is the computer's NetBIOS name in a workgroup, the
+//     domain's on a member. TargetInfo carries MsvAvNbDomainName, MsvAvNbComputerName,
+//     MsvAvDnsDomainName, MsvAvDnsComputerName, MsvAvDnsTreeName (domain members
+//     only) and MsvAvTimestamp.
 //   - AUTHENTICATE (type 3) verification for NTLMv2 (3.3.2, 3.2.5.1.2):
 //     NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge || blob) with
 //     NTOWFv2 = HMAC_MD5(MD4(UTF16LE(password)), UTF16LE(UPPER(user) + domain)),
-//     where user and domain are the fields of the AUTHENTICATE message.
+//     where user and domain are the fields of the AUTHENTICATE message, as the client
+//     sent them: whichever spelling of a domain the client used (NetBIOS or DNS name,
+//     any case), or none with a user name written user@domain, the hash is over
+//     that very string, so the Credentials lookup decides which spellings name an
+//     account and the proof is checked against the client's.
 //   - Session keys: SessionBaseKey = HMAC_MD5(NTOWFv2, NTProofStr),
 //     KeyExchangeKey = SessionBaseKey (NTLMv2), ExportedSessionKey decrypted with
 //     RC4 from EncryptedRandomSessionKey when KEY_EXCH is negotiated.

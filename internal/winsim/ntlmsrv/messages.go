@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -46,6 +47,7 @@ const (
 	avNbDomainName    uint16 = 2
 	avDNSComputerName uint16 = 3
 	avDNSDomainName   uint16 = 4
+	avDNSTreeName     uint16 = 5
 	avFlags           uint16 = 6
 	avTimestamp       uint16 = 7
 
@@ -151,15 +153,26 @@ func avPair(b []byte, id uint16, v []byte) []byte {
 	return append(b, v...)
 }
 
-// targetInfo builds the TargetInfo of the CHALLENGE for a standalone host, whose
-// NetBIOS and DNS domain and computer names are all its own name.
-func targetInfo(name string, filetime uint64) []byte {
-	n := toUTF16(name)
+// targetInfo builds the TargetInfo of the CHALLENGE. A standalone host's NetBIOS and
+// DNS domain and computer names are all its own name; a domain member's are its
+// domain's names, its own name and its DNS name in the domain (its NetBIOS name in
+// lower case, as the simulator names hosts), and the domain is the forest's root
+// (MsvAvDnsTreeName).
+func (s *Server) targetInfo(filetime uint64) []byte {
+	n := toUTF16(s.TargetName)
 	var b []byte
-	b = avPair(b, avNbDomainName, n)
-	b = avPair(b, avNbComputerName, n)
-	b = avPair(b, avDNSDomainName, n)
-	b = avPair(b, avDNSComputerName, n)
+	if s.joined() {
+		b = avPair(b, avNbDomainName, toUTF16(s.Domain))
+		b = avPair(b, avNbComputerName, n)
+		b = avPair(b, avDNSDomainName, toUTF16(s.DNSDomain))
+		b = avPair(b, avDNSComputerName, toUTF16(strings.ToLower(s.TargetName)+"."+s.DNSDomain))
+		b = avPair(b, avDNSTreeName, toUTF16(s.DNSDomain))
+	} else {
+		b = avPair(b, avNbDomainName, n)
+		b = avPair(b, avNbComputerName, n)
+		b = avPair(b, avDNSDomainName, n)
+		b = avPair(b, avDNSComputerName, n)
+	}
 	b = avPair(b, avTimestamp, binary.LittleEndian.AppendUint64(nil, filetime))
 	return avPair(b, avEOL, nil)
 }

@@ -25,7 +25,24 @@ type Credentials func(user, domain string) (password string, ok bool)
 // change once connections use it.
 type Server struct {
 	Creds      Credentials
-	TargetName string // NetBIOS domain/computer name put in the challenge, e.g. "WIN-SIM"
+	TargetName string // the host's NetBIOS computer name, e.g. "WIN-SIM"
+	// Domain and DNSDomain are the NetBIOS and DNS names of the domain the host belongs to, ""
+	// in a workgroup. A domain member's CHALLENGE names its domain rather than itself: TargetName
+	// is the domain's NetBIOS name with NTLMSSP_TARGET_TYPE_DOMAIN, and TargetInfo carries the
+	// domain's names and the host's DNS name within it (MS-NLMP 3.2.5.1.1). Clients that take
+	// the logon's domain from the challenge (Azure/go-ntlmssp) then name the domain.
+	Domain, DNSDomain string
+}
+
+// joined reports whether the host belongs to a domain.
+func (s *Server) joined() bool { return s.Domain != "" }
+
+// challengeTarget returns the TargetName of the CHALLENGE and its target type flag.
+func (s *Server) challengeTarget() (string, uint32) {
+	if s.joined() {
+		return s.Domain, flagTargetDomain
+	}
+	return s.TargetName, flagTargetServer
 }
 
 type phase int
@@ -115,12 +132,13 @@ func (c *Conn) challengeFor(token []byte) ([]byte, error) {
 	}
 	c.reset()
 	clientFlags := uint32(token[12]) | uint32(token[13])<<8 | uint32(token[14])<<16 | uint32(token[15])<<24
-	c.st.flags = challengeFlags(clientFlags)
+	target, targetType := c.srv.challengeTarget()
+	c.st.flags = challengeFlags(clientFlags)&^(flagTargetServer|flagTargetDomain) | targetType
 	if _, err := rand.Read(c.st.serverChallenge[:]); err != nil {
 		return nil, err
 	}
 	c.st.negotiate = append([]byte(nil), token...)
-	c.st.challenge = buildChallenge(c.st.flags, c.st.serverChallenge, c.srv.TargetName, targetInfo(c.srv.TargetName, filetime()))
+	c.st.challenge = buildChallenge(c.st.flags, c.st.serverChallenge, target, c.srv.targetInfo(filetime()))
 	c.st.phase = phaseChallenged
 	return append([]byte(nil), c.st.challenge...), nil
 }

@@ -33,10 +33,7 @@ func netBIOSName(hostname string) string {
 // fresh server holds]: the DNS host name and primary DNS suffix (the domain's name on a member or
 // controller, empty in a workgroup), the NetBIOS name, and the language and code pages.
 func writeFacts(r *registry, cfg Config) {
-	domain := ""
-	if cfg.Role != Standalone {
-		domain = simDomain
-	}
+	domain := cfg.DNSDomain // "" in a workgroup
 	tcp := r.ensure(keyTcpip)
 	tcp.set("NV Hostname", sz(cfg.Hostname))
 	tcp.set("Hostname", sz(cfg.Hostname))
@@ -138,7 +135,7 @@ func (h *Machine) computerSystem() map[string]string {
 		"PartOfDomain": "FALSE", "Workgroup": "WORKGROUP",
 	}
 	if h.cfg.Role != Standalone {
-		v["Domain"], v["PartOfDomain"], v["Workgroup"] = simDomain, "TRUE", ""
+		v["Domain"], v["PartOfDomain"], v["Workgroup"] = h.cfg.DNSDomain, "TRUE", ""
 	}
 	return v
 }

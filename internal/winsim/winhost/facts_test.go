@@ -22,8 +22,8 @@ func TestFactsRegistry(t *testing.T) {
 		domain      string
 	}{
 		{Standalone, "ServerNT", ""},
-		{Member, "ServerNT", "corp.example.com"},
-		{DomainController, "LanmanNT", "corp.example.com"},
+		{Member, "ServerNT", "example.com"},
+		{DomainController, "LanmanNT", "example.com"},
 	}
 	for _, p := range Profiles() {
 		for _, r := range roles {
@@ -70,10 +70,10 @@ func TestWmicComputerSystem(t *testing.T) {
 		want string
 	}{
 		{"standalone", Config{}, "\r\r\n\r\r\nDomain=WORKGROUP\r\r\nDomainRole=2\r\r\nPartOfDomain=FALSE\r\r\n\r\r\n\r\r\n"},
-		{"member", Config{Role: Member}, "\r\r\n\r\r\nDomain=corp.example.com\r\r\nDomainRole=3\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
-		{"pdc", Config{Role: DomainController}, "\r\r\n\r\r\nDomain=corp.example.com\r\r\nDomainRole=5\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
-		{"bdc", Config{Role: DomainController, BackupDC: true}, "\r\r\n\r\r\nDomain=corp.example.com\r\r\nDomainRole=4\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
-		{"2003 ja-JP", Config{Profile: P2003, Locale: JaJP, Role: Member}, "\r\r\n\r\r\nDomain=corp.example.com\r\r\nDomainRole=3\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
+		{"member", Config{Role: Member}, "\r\r\n\r\r\nDomain=example.com\r\r\nDomainRole=3\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
+		{"pdc", Config{Role: DomainController}, "\r\r\n\r\r\nDomain=example.com\r\r\nDomainRole=5\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
+		{"bdc", Config{Role: DomainController, BackupDC: true}, "\r\r\n\r\r\nDomain=example.com\r\r\nDomainRole=4\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
+		{"2003 ja-JP", Config{Profile: P2003, Locale: JaJP, Role: Member}, "\r\r\n\r\r\nDomain=example.com\r\r\nDomainRole=3\r\r\nPartOfDomain=TRUE\r\r\n\r\r\n\r\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestWmicComputerSystem(t *testing.T) {
 		})
 	}
 	h := newHost(t, Config{Role: Member})
-	if got := mustRun(t, h, "wmic computersystem get PartOfDomain,domain"); got != "Domain            PartOfDomain  \r\r\ncorp.example.com  TRUE          \r\r\n\r\r\n" {
+	if got := mustRun(t, h, "wmic computersystem get PartOfDomain,domain"); got != "Domain       PartOfDomain  \r\r\nexample.com  TRUE          \r\r\n\r\r\n" {
 		t.Errorf("table: %q", got)
 	}
 	if _, _, code := run(t, h, "wmic computersystem get Nope /value"); code == 0 {

@@ -10,12 +10,16 @@ import (
 )
 
 // Config describes a simulated host. Zero fields take defaults: profile 2022, standalone, en-US, "WIN-SIM",
-// the locale's OEM code page.
+// the locale's OEM code page, and on a member or controller the domain EXAMPLE (example.com).
 type Config struct {
 	Profile  Profile
 	Role     Role
 	Locale   Locale
 	Hostname string
+	// Domain and DNSDomain are the NetBIOS and DNS names of the domain a member or controller
+	// belongs to (defaults DefaultDomain and DefaultDNSDomain). A standalone host belongs to a
+	// workgroup: New refuses either on one.
+	Domain, DNSDomain string
 	// BackupDC makes a domain controller a backup one (WMI's DomainRole 4) rather than the PDC
 	// emulator (5).
 	BackupDC bool
@@ -111,6 +115,9 @@ func New(cfg Config) (*Machine, error) {
 	}
 	if strings.ContainsAny(cfg.Hostname, "\\/:*?\"<>|% \t\r\n") || len(cfg.Hostname) > 63 {
 		return nil, fmt.Errorf("winhost: invalid hostname %q", cfg.Hostname)
+	}
+	if err := cfg.checkDomain(); err != nil {
+		return nil, err
 	}
 	h := &Machine{
 		cfg:         cfg,

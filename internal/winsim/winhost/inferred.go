@@ -60,11 +60,9 @@ func defaultTimeZone(l Locale) timeZone {
 	return tz
 }
 
-// Simulated peers [inferred]: the domain controller a member synchronises from, and the domain name.
-const (
-	simDomain   = "corp.example.com"
-	simDCPrefix = "DC01"
-)
+// simDCPrefix is the host name of the domain controller a member synchronises from [inferred], in
+// the host's DNS domain.
+const simDCPrefix = "DC01"
 
 // msg identifies a localised message.
 type msg int

@@ -200,7 +200,7 @@ func (h *Machine) env() map[string]string {
 	sr := h.pi.systemRoot
 	domain := strings.ToUpper(h.cfg.Hostname)
 	if h.cfg.Role != Standalone {
-		domain = strings.ToUpper(strings.SplitN(simDomain, ".", 2)[0])
+		domain = h.cfg.Domain
 	}
 	arch := "AMD64"
 	if h.cfg.Profile == P2003 {

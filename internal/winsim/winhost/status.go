@@ -22,7 +22,7 @@ func (h *Machine) statusSource() (src string, domain, ok bool) {
 	if !h.synced || !hasSrc {
 		return "", false, false
 	}
-	return src, src == simDCPrefix+"."+simDomain, true
+	return src, src == h.dcName(), true
 }
 
 // w32Source prints "w32tm /query /source": the source, or the local clock [seen].
@@ -116,7 +116,7 @@ func (x *proc) w32Peers() {
 	var peers []string
 	if hasSrc {
 		t, _ := h.effective("Parameters", "Type")
-		if src == simDCPrefix+"."+simDomain && !strings.EqualFold(t.Str, "NTP") {
+		if src == h.dcName() && !strings.EqualFold(t.Str, "NTP") {
 			peers = []string{src}
 		} else {
 			peers = h.peerList()

@@ -66,7 +66,7 @@ func statusText(p Profile, l Locale, lastSync, src, ref string, poll int) string
 func TestStatusAfterStart(t *testing.T) {
 	const ntpRef = "0x808C6D77 (source IP:  128.140.109.119)"
 	const dcRef = "0x0A00000A (source IP:  10.0.0.10)"
-	const dc = "DC01.corp.example.com"
+	const dc = "DC01.example.com"
 	tests := []struct {
 		name     string
 		locale   Locale
@@ -222,11 +222,11 @@ func TestPeers(t *testing.T) {
 				"Stratum: 2 (secondary reference - syncd by (S)NTP)\r\nPeerPoll Interval: 10 (1024s)\r\nHostPoll Interval: 10 (1024s)\r\n\r\n"},
 		{"en member pending", EnUS, Member, "net stop w32time && net start w32time",
 			"#Peers: 1\r\n\r\n" +
-				"Peer: DC01.corp.example.com\r\nState: Pending\r\nTime Remaining: 5.0000000s\r\nMode: 3 (Client)\r\n" +
+				"Peer: DC01.example.com\r\nState: Pending\r\nTime Remaining: 5.0000000s\r\nMode: 3 (Client)\r\n" +
 				"Stratum: 0 (unspecified)\r\nPeerPoll Interval: 0 (unspecified)\r\nHostPoll Interval: 10 (1024s)\r\n\r\n"},
 		{"ja dc", JaJP, DomainController, "",
 			"#ピア: 1\r\n\r\n" +
-				"ピア: DC01.corp.example.com\r\n状態: アクティブ\r\n残り時間: 1510.9914014s\r\nモード: 3 (クライアント)\r\n" +
+				"ピア: DC01.example.com\r\n状態: アクティブ\r\n残り時間: 1510.9914014s\r\nモード: 3 (クライアント)\r\n" +
 				"階層: 2 (二次参照 - (S)NTP で同期)\r\nピア ポーリング間隔: 6 (64s)\r\nホスト ポーリング間隔: 6 (64s)\r\n\r\n"},
 		{"ja nosync", JaJP, Standalone, "w32tm /config /syncfromflags:NO /update", "#ピア: 0\r\n\r\n"},
 	}

@@ -250,7 +250,7 @@ func (h *Machine) peerList() []string {
 // replica that takes the domain hierarchy's time from DC01 [inferred], as a member does.
 func (h *Machine) timeSource() (string, bool) {
 	t, _ := h.effective("Parameters", "Type")
-	dcName := simDCPrefix + "." + simDomain
+	dcName := h.dcName()
 	peers := h.peerList()
 	switch strings.ToUpper(t.Str) {
 	case "NTP":
