@@ -59,6 +59,16 @@ func TestEveryCommandEveryProfile(t *testing.T) {
 				expect := func(line string, code int, want ...string) string {
 					t.Helper()
 					stdout, stderr, got, err := run(t, c, line)
+					// masterzen's plain NTLM client (Azure/go-ntlmssp) logs on again for
+					// every request; under load (-race, other packages' tests) it was
+					// seen once, in hundreds of runs, to end such a logon with the host's
+					// 401, which it reports as "invalid content type". A 401 means the
+					// host ran nothing, so the line is sent once more; a fault of the
+					// host's NTLM would fail the second attempt too.
+					if err != nil && mode.name == "ntlm-https" && strings.Contains(err.Error(), "401 - invalid content type") {
+						t.Logf("%s: %v; sent again", line, err)
+						stdout, stderr, got, err = run(t, c, line)
+					}
 					if err != nil {
 						t.Fatalf("%s: %v", line, err)
 					}
