@@ -340,7 +340,10 @@ func TestAccNTPConfig_resync(t *testing.T) {
 // keeps time after a reboot once service_startup is automatic.
 func TestAccNTPConfig_startupReboot(t *testing.T) {
 	needSim(t)
-	tg := newTarget(t, winsim.Options{Profile: "2022", Role: winhost.Standalone})
+	// SyncDelay < 0: a started service synchronises at once (the simulator's
+	// default waits a few seconds, as Windows does), so that the check after
+	// the reboot sees the start type's effect, not the clock.
+	tg := newTarget(t, winsim.Options{Profile: "2022", Role: winhost.Standalone, SyncDelay: -1})
 	synced := func(want bool) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			res := tg.run(t, "w32tm /query /status")
