@@ -19,9 +19,11 @@ import (
 // hostSchema is the part of every host-bound resource's schema that the
 // host helpers read and write.
 var hostSchema = schema.Schema{Attributes: map[string]schema.Attribute{
-	"id":   schema.StringAttribute{Computed: true},
-	"host": schema.StringAttribute{Optional: true, Computed: true},
-	"type": schema.StringAttribute{Required: true},
+	"id":       schema.StringAttribute{Computed: true},
+	"host":     schema.StringAttribute{Optional: true, Computed: true},
+	"type":     schema.StringAttribute{Required: true},
+	"username": schema.StringAttribute{Optional: true},
+	"password": schema.StringAttribute{Optional: true, Sensitive: true},
 }}
 
 // hostObject is a value of hostSchema; "" is null.
@@ -33,7 +35,7 @@ func hostObject(id, host, typ string) tftypes.Value {
 		return tftypes.NewValue(tftypes.String, s)
 	}
 	return tftypes.NewValue(hostSchema.Type().TerraformType(context.Background()), map[string]tftypes.Value{
-		"id": str(id), "host": str(host), "type": str(typ),
+		"id": str(id), "host": str(host), "type": str(typ), "username": str(""), "password": str(""),
 	})
 }
 
@@ -206,7 +208,7 @@ func TestReadHost(t *testing.T) {
 			b := hostBound{data: tt.data, typeName: "windows_test"}
 			req := datasource.ReadRequest{ClientCapabilities: datasource.ReadClientCapabilities{DeferralAllowed: tt.deferral}}
 			resp := datasource.ReadResponse{State: tfsdk.State{Schema: s}}
-			got := b.readHost(tt.own, req, &resp)
+			got := b.readHost(tt.own, credentials{Username: types.StringNull(), Password: types.StringNull()}, req, &resp)
 			if got != tt.want || (resp.Deferred != nil) != tt.wantDefer {
 				t.Errorf("host %q, deferred %v; want %q, %v", got, resp.Deferred != nil, tt.want, tt.wantDefer)
 			}

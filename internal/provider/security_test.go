@@ -73,7 +73,7 @@ func TestUnknownSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if p := strings.Join(tt.d.pendingSettings(tt.ownHost), ","); p != tt.want {
+			if p := strings.Join(tt.d.pendingSettings(tt.ownHost, noCredentials), ","); p != tt.want {
 				t.Errorf("pendingSettings(%v) = %q, want %q", tt.ownHost, p, tt.want)
 			}
 		})
