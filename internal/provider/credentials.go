@@ -88,11 +88,11 @@ func (c credentials) merge(base transport.Config) transport.Config {
 	if !c.Password.IsNull() && !c.Password.IsUnknown() {
 		cfg.Password = c.Password.ValueString()
 	}
-	if cfg.Password != "" && cfg.Kerberos != nil && cfg.Kerberos.CCache != "" {
-		// The provider took the ticket cache for want of a password; this
-		// resource has one.
+	if !c.Password.IsNull() && !c.Password.IsUnknown() && cfg.Kerberos != nil {
+		// A password of its own replaces the provider's keytab or ticket
+		// cache, which are the provider's account's.
 		k := *cfg.Kerberos
-		k.CCache = ""
+		k.Keytab, k.CCache = "", ""
 		cfg.Kerberos = &k
 	}
 	return cfg

@@ -158,8 +158,16 @@ func (r *timeZoneResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *timeZoneResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan timeZoneModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+	var plan, prior timeZoneModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.Append(req.State.Get(ctx, &prior)...); resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.TimeZone.Equal(prior.TimeZone) && plan.WindowsID.Equal(prior.WindowsID) {
+		// Only the credentials changed (the refresh before the plan read
+		// the zone): nothing to do on the host, which need not even be
+		// reachable.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	resp.Diagnostics.Append(r.apply(ctx, &plan)...)
