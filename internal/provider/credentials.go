@@ -35,8 +35,10 @@ const (
 	passwordDescription = "The password to log on to this host with, instead of the provider's `password` " +
 		"(a LAPS password, say). It is never logged, and is stored in the state, marked sensitive. Without " +
 		"`username`, it is the password of the provider's `username`. An empty password is refused at plan time, " +
-		"before any host is contacted. `terraform import` cannot set it: an imported resource uses the provider's " +
-		"credentials until the configuration sets these, and the next apply stores them without touching the host."
+		"before any host is contacted."
+	// importNote is what passwordDescription adds for a resource.
+	importNote = " `terraform import` cannot set it: an imported resource uses the provider's credentials until the " +
+		"configuration sets these, and the next apply stores them without touching the host."
 )
 
 // credentialResourceAttributes adds username and password to a resource's
@@ -44,7 +46,7 @@ const (
 func credentialResourceAttributes(attrs map[string]schema.Attribute) map[string]schema.Attribute {
 	maps.Copy(attrs, map[string]schema.Attribute{
 		"username": schema.StringAttribute{MarkdownDescription: usernameDescription, Optional: true},
-		"password": schema.StringAttribute{MarkdownDescription: passwordDescription, Optional: true, Sensitive: true},
+		"password": schema.StringAttribute{MarkdownDescription: passwordDescription + importNote, Optional: true, Sensitive: true},
 	})
 	return attrs
 }
