@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
@@ -222,6 +225,31 @@ func TestCredentialsSchema(t *testing.T) {
 	for _, a := range credentialAttrs {
 		if !strings.Contains(strings.Join(ntpConfigMeta, " "), a) {
 			t.Errorf("ntpConfigMeta lacks %s", a)
+		}
+	}
+}
+
+// TestWithLoggingMasksEveryPassword: a log entry of a request, in the winrm
+// subsystem or not, message or field, shows neither the provider's password
+// nor the resource's own.
+func TestWithLoggingMasksEveryPassword(t *testing.T) {
+	const providerPW, ownPW = "Provider-Secret-1", "Own-Secret-2"
+	base := transport.DefaultConfig()
+	base.Username, base.Password = simUser, providerPW
+	data := &providerData{base: base}
+	var buf bytes.Buffer
+	ctx := data.withLogging(tflogtest.RootLogger(context.Background(), &buf), cred("-", ownPW))
+	for _, pw := range []string{providerPW, ownPW} {
+		tflog.Debug(ctx, "root "+pw, map[string]any{"f": pw})
+		tflog.SubsystemDebug(ctx, logSubsystem, "winrm "+pw, map[string]any{"f": pw})
+	}
+	out := buf.String()
+	if !strings.Contains(out, "winrm ") {
+		t.Fatalf("nothing logged: %q", out)
+	}
+	for _, pw := range []string{providerPW, ownPW} {
+		if strings.Contains(out, pw) {
+			t.Errorf("%s appears in the logs:\n%s", pw, out)
 		}
 	}
 }
