@@ -111,12 +111,18 @@ func (c credentials) check(base transport.Config, typeName, kind string) diag.Di
 	}
 	cfg := c.merge(base)
 	for _, ce := range configErrors(cfg.Validate()) {
-		switch ce.Field {
-		case "Username":
+		switch {
+		case ce.Field == "Username" && c.Username.IsNull():
+			// A password of its own where the provider logs on from a
+			// ticket cache, which needs no username.
+			diags.AddAttributeError(path.Root("username"), "No username",
+				fmt.Sprintf("password of this %s %s needs a username, and the provider has none: set username in "+
+					"this %s to an administrator of the host.", typeName, kind, kind))
+		case ce.Field == "Username":
 			diags.AddAttributeError(path.Root("username"), "Empty username",
 				fmt.Sprintf("username of this %s %s is empty: set it to an administrator of the host, or remove it "+
 					"to log on with the provider's username.", typeName, kind))
-		case "Password":
+		case ce.Field == "Password":
 			diags.AddAttributeError(path.Root("password"), "No password for "+cfg.Username,
 				fmt.Sprintf("password of this %s %s is empty or not set, and %s logs on with one: set password "+
 					"in this %s (next to username, which does not take the provider's password), or remove "+

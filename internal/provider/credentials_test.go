@@ -85,6 +85,8 @@ func TestCredentialsCheck(t *testing.T) {
 	ccache := transport.DefaultConfig()
 	ccache.Auth, ccache.Username = transport.AuthKerberos, "admin@EXAMPLE.COM"
 	ccache.Kerberos = &transport.KerberosConfig{Realm: "EXAMPLE.COM", CCache: "krb5cc_test"}
+	nameless := ccache
+	nameless.Username = ""
 	tests := []struct {
 		name     string
 		base     transport.Config
@@ -101,6 +103,7 @@ func TestCredentialsCheck(t *testing.T) {
 		{"unknown password", ntlm, cred("laps", "?"), "", ""},
 		{"username alone, ticket cache", ccache, cred("other", "-"), "", ""},
 		{"password over a ticket cache", ccache, cred("-", "pw"), "", ""},
+		{"password over a nameless ticket cache", nameless, cred("-", "pw"), "username", "needs a username, and the provider has none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
