@@ -59,27 +59,28 @@ func providerDataFrom(v any) (*providerData, diag.Diagnostics) {
 // connect is client for a resource or data source: its errors are
 // diagnostics on the host attribute, and a nil d (a provider never
 // configured) is reported rather than dereferenced.
-func (d *providerData) connect(host string) (*transport.Client, diag.Diagnostics) {
+func (d *providerData) connect(host string, cred credentials) (*transport.Client, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if d == nil {
 		diags.AddError("Provider not configured",
 			"The windows provider was not configured before it was used. This is a bug in the provider or in the CLI.")
 		return nil, diags
 	}
-	c, err := d.client(host)
+	c, err := d.client(host, cred)
 	if err != nil {
 		diags.AddAttributeError(path.Root("host"), "Cannot connect to "+host, err.Error()+".")
 	}
 	return c, diags
 }
 
-// client returns the shared WinRM client of host ("name" or "name:port").
-func (d *providerData) client(host string) (*transport.Client, error) {
+// client returns the shared WinRM client of host ("name" or "name:port"),
+// logged on with the provider's credentials overridden by cred.
+func (d *providerData) client(host string, cred credentials) (*transport.Client, error) {
 	name, port, err := splitHostPort(host)
 	if err != nil {
 		return nil, err
 	}
-	cfg := d.base
+	cfg := cred.merge(d.base)
 	cfg.Host = name
 	if port != 0 {
 		cfg.Port = port
@@ -88,15 +89,19 @@ func (d *providerData) client(host string) (*transport.Client, error) {
 	return d.pool.Client(cfg)
 }
 
-// withLogging returns ctx with the WinRM log subsystem and the password masked
-// in every log entry of this request, whatever field or message carries it.
-func (d *providerData) withLogging(ctx context.Context) context.Context {
+// withLogging returns ctx with the WinRM log subsystem and every password in
+// use masked in every log entry of this request, whatever field or message
+// carries it: the provider's, and cred's own.
+func (d *providerData) withLogging(ctx context.Context, cred credentials) context.Context {
 	ctx = tflog.NewSubsystem(ctx, logSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_WINDOWS_WINRM"))
-	if d.base.Password != "" {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, d.base.Password)
-		ctx = tflog.MaskMessageStrings(ctx, d.base.Password)
-		ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, d.base.Password)
-		ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, d.base.Password)
+	for _, pw := range []string{d.base.Password, cred.Password.ValueString()} {
+		if pw == "" {
+			continue
+		}
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, pw)
+		ctx = tflog.MaskMessageStrings(ctx, pw)
+		ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, pw)
+		ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, pw)
 	}
 	return ctx
 }

@@ -76,6 +76,7 @@ func (b *hostBound) planHost(ctx context.Context, req resource.ModifyPlanRequest
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host"), host)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), host)...)
 	b.warnSharedHost(host, req.Config.Raw, resp)
+	b.checkCredentials(ctx, req.Config, resp)
 
 	if req.State.Raw.IsNull() {
 		return false
@@ -109,6 +110,20 @@ func (b *hostBound) warnSharedHost(host types.String, config tftypes.Value, resp
 			"run. Manage each host with one resource: remove or merge the other one.", b.typeName, b.subject, host.ValueString(), key))
 }
 
+// checkCredentials refuses, at plan time, a resource's own username and
+// password that cannot log on whatever the host, as the provider refuses its
+// own (see credentials.check). Values not known yet are checked at apply:
+// the resource does not connect before then.
+func (b *hostBound) checkCredentials(ctx context.Context, config tfsdk.Config, resp *resource.ModifyPlanResponse) {
+	var cred credentials
+	resp.Diagnostics.Append(config.GetAttribute(ctx, path.Root("username"), &cred.Username)...)
+	resp.Diagnostics.Append(config.GetAttribute(ctx, path.Root("password"), &cred.Password)...)
+	if resp.Diagnostics.HasError() || b.data == nil || len(b.data.pendingSettings(true, cred)) > 0 {
+		return
+	}
+	resp.Diagnostics.Append(cred.check(b.data.base, b.typeName, "resource")...)
+}
+
 // importHost takes an import ID as the host and id of a resource, and
 // reports whether it is one.
 func importHost(ctx context.Context, id string, resp *resource.ImportStateResponse) bool {
@@ -127,17 +142,21 @@ func importHost(ctx context.Context, id string, resp *resource.ImportStateRespon
 // connection settings depend on a resource not created yet, and connecting
 // with half of them could count as a failed logon. The refresh after that
 // resource exists reads the host.
-func (b *hostBound) refreshHost(ctx context.Context, state tfsdk.State) (string, diag.Diagnostics) {
+// The credentials returned are the state's own (see credentials).
+func (b *hostBound) refreshHost(ctx context.Context, state tfsdk.State) (string, credentials, diag.Diagnostics) {
 	var host, id types.String
+	var cred credentials
 	diags := state.GetAttribute(ctx, path.Root("host"), &host)
 	diags.Append(state.GetAttribute(ctx, path.Root("id"), &id)...)
-	if diags.HasError() || len(b.data.pendingSettings(true)) > 0 {
-		return "", diags
+	diags.Append(state.GetAttribute(ctx, path.Root("username"), &cred.Username)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("password"), &cred.Password)...)
+	if diags.HasError() || len(b.data.pendingSettings(true, cred)) > 0 {
+		return "", cred, diags
 	}
 	if host.ValueString() == "" {
-		return id.ValueString(), diags
+		return id.ValueString(), cred, diags
 	}
-	return host.ValueString(), diags
+	return host.ValueString(), cred, diags
 }
 
 // readHost returns the host a data source reads: own, or the provider's.
@@ -145,9 +164,25 @@ func (b *hostBound) refreshHost(ctx context.Context, state tfsdk.State) (string,
 // settings depend on a resource not created yet (the read is deferred when
 // the CLI takes that, and refused with the ways out otherwise), or neither
 // own nor the provider names a host; the diagnostics are in resp.
-func (b *hostBound) readHost(own types.String, req datasource.ReadRequest, resp *datasource.ReadResponse) string {
+//
+// cred is the data source's own credentials: checked as the provider's are,
+// and read later, or refused, while not known, as the provider's.
+func (b *hostBound) readHost(own types.String, cred credentials, req datasource.ReadRequest, resp *datasource.ReadResponse) string {
 	host := own.ValueString()
-	if pending := b.data.pendingSettings(!own.IsNull()); len(pending) > 0 {
+	if names := cred.pending(); len(names) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonDataSourceConfigUnknown}
+			return ""
+		}
+		resp.Diagnostics.AddAttributeError(path.Root(names[0]), "Cannot read before the credentials are known",
+			fmt.Sprintf("%s of this %s data source %s not known until apply, and reading the host without them "+
+				"could count as a failed logon there, so the provider does not connect. Take the value from a "+
+				"variable or a data source known at plan time, or add depends_on = [<the resource it comes from>] "+
+				"so that Terraform reads this data source during apply.", strings.Join(names, " and "), b.typeName,
+				map[bool]string{true: "is", false: "are"}[len(names) == 1]))
+		return ""
+	}
+	if pending := b.data.pendingSettings(!own.IsNull(), cred); len(pending) > 0 {
 		if req.ClientCapabilities.DeferralAllowed {
 			// The CLI can take "read later" for an answer.
 			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
@@ -166,39 +201,50 @@ func (b *hostBound) readHost(own types.String, req datasource.ReadRequest, resp 
 	}
 	if host == "" {
 		resp.Diagnostics.Append(noHost("read", "data source"))
+		return ""
+	}
+	if b.data != nil {
+		if diags := cred.check(b.data.base, b.typeName, "data source"); diags.HasError() {
+			resp.Diagnostics.Append(diags...)
+			return ""
+		}
 	}
 	return host
 }
 
-// dial returns the client of host, and ctx with the WinRM logging of this
+// dial returns the client of host, logged on with the provider's
+// credentials overridden by cred, and ctx with the WinRM logging of this
 // request.
-func (b *hostBound) dial(ctx context.Context, host string) (context.Context, *transport.Client, diag.Diagnostics) {
-	client, diags := b.data.connect(host)
+func (b *hostBound) dial(ctx context.Context, host string, cred credentials) (context.Context, *transport.Client, diag.Diagnostics) {
+	client, diags := b.data.connect(host, cred)
 	if diags.HasError() {
 		return ctx, nil, diags
 	}
-	return b.data.withLogging(ctx), client, diags
+	return b.data.withLogging(ctx, cred), client, diags
 }
 
 // dialAndRead connects to host and reads what wintime.State holds (the
 // settings the provider manages, the Windows version, the service), for
 // Read and before an apply. It returns ctx with the WinRM logging of this
 // request and the client, for the commands that follow.
-func (b *hostBound) dialAndRead(ctx context.Context, host string) (context.Context, *transport.Client, wintime.State, diag.Diagnostics) {
-	ctx, client, r, diags := b.dialAndReadHost(ctx, host)
+func (b *hostBound) dialAndRead(ctx context.Context, host string, cred credentials) (context.Context, *transport.Client, wintime.State, diag.Diagnostics) {
+	ctx, client, r, diags := b.dialAndReadHost(ctx, host, cred)
 	return ctx, client, r.State, diags
 }
 
 // dialAndReadHost connects to host and returns everything the provider reads
 // there (wintime.HostRead): the read the resources and data sources of this
 // configuration share, made once per host unless a command ran on the host
-// since (see hostReads).
-func (b *hostBound) dialAndReadHost(ctx context.Context, host string) (context.Context, *transport.Client, wintime.HostRead, diag.Diagnostics) {
-	ctx, client, diags := b.dial(ctx, host)
+// since (see hostReads). A read is shared only by those that log on with the
+// same credentials: one made with another account's is not this one's to
+// see.
+func (b *hostBound) dialAndReadHost(ctx context.Context, host string, cred credentials) (context.Context, *transport.Client, wintime.HostRead, diag.Diagnostics) {
+	ctx, client, diags := b.dial(ctx, host, cred)
 	if diags.HasError() {
 		return ctx, nil, wintime.HostRead{}, diags
 	}
 	key, _ := b.data.hostKey(host) // host passed dial's checks
+	key += " " + identity(cred.merge(b.data.base))
 	r, err := b.data.reads.get(ctx, key, client)
 	if err != nil {
 		diags.AddError("Cannot read the time settings of "+host, err.Error())
@@ -239,14 +285,22 @@ func (d *providerData) hostUnknown() bool { return d != nil && slices.Contains(d
 // that a connection to a host needs: a resource or data source must not
 // connect while any is (with half of the settings, an empty password say, a
 // host would count a failed logon). ownHost says that the caller names its
-// own host, so the provider's default host does not matter.
-func (d *providerData) pendingSettings(ownHost bool) []string {
+// own host, so the provider's default host does not matter; cred is the
+// caller's own credentials, so that the provider's username and password do
+// not matter when it overrides them (a username of its own takes no
+// password of the provider's).
+func (d *providerData) pendingSettings(ownHost bool, cred credentials) []string {
 	if d == nil {
 		return nil
 	}
+	overridden := map[string]bool{
+		"host":     ownHost,
+		"username": !cred.Username.IsNull(),
+		"password": !cred.Username.IsNull() || !cred.Password.IsNull(),
+	}
 	var names []string
 	for _, n := range d.unknown {
-		if n != "host" || !ownHost {
+		if !overridden[n] {
 			names = append(names, n)
 		}
 	}

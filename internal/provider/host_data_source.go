@@ -29,8 +29,9 @@ type hostDataSource struct {
 
 // hostDataModel is the windows_host data source's configuration and result.
 type hostDataModel struct {
-	ID             types.String `tfsdk:"id"`
-	Host           types.String `tfsdk:"host"`
+	ID   types.String `tfsdk:"id"`
+	Host types.String `tfsdk:"host"`
+	credentials
 	OSVersion      types.String `tfsdk:"os_version"`
 	Build          types.Int64  `tfsdk:"build"`
 	ProductName    types.String `tfsdk:"product_name"`
@@ -100,6 +101,7 @@ func (d *hostDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				"is; null when none matches."),
 		},
 	}
+	resp.Schema.Attributes = credentialDataSourceAttributes(resp.Schema.Attributes)
 }
 
 func (d *hostDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -111,11 +113,11 @@ func (d *hostDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
-	host := d.readHost(m.Host, req, resp)
+	host := d.readHost(m.Host, m.credentials, req, resp)
 	if host == "" {
 		return
 	}
-	_, _, r, diags := d.dialAndReadHost(ctx, host)
+	_, _, r, diags := d.dialAndReadHost(ctx, host, m.credentials)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}

@@ -19,9 +19,11 @@ import (
 // hostSchema is the part of every host-bound resource's schema that the
 // host helpers read and write.
 var hostSchema = schema.Schema{Attributes: map[string]schema.Attribute{
-	"id":   schema.StringAttribute{Computed: true},
-	"host": schema.StringAttribute{Optional: true, Computed: true},
-	"type": schema.StringAttribute{Required: true},
+	"id":       schema.StringAttribute{Computed: true},
+	"host":     schema.StringAttribute{Optional: true, Computed: true},
+	"type":     schema.StringAttribute{Required: true},
+	"username": schema.StringAttribute{Optional: true},
+	"password": schema.StringAttribute{Optional: true, Sensitive: true},
 }}
 
 // hostObject is a value of hostSchema; "" is null.
@@ -33,7 +35,7 @@ func hostObject(id, host, typ string) tftypes.Value {
 		return tftypes.NewValue(tftypes.String, s)
 	}
 	return tftypes.NewValue(hostSchema.Type().TerraformType(context.Background()), map[string]tftypes.Value{
-		"id": str(id), "host": str(host), "type": str(typ),
+		"id": str(id), "host": str(host), "type": str(typ), "username": str(""), "password": str(""),
 	})
 }
 
@@ -183,6 +185,7 @@ func TestReadHost(t *testing.T) {
 		name      string
 		data      *providerData
 		own       types.String
+		cred      credentials
 		deferral  bool
 		want      string
 		wantDefer bool
@@ -197,6 +200,21 @@ func TestReadHost(t *testing.T) {
 			own: types.StringValue("dc02"), deferral: true, wantDefer: true},
 		{name: "password unknown", data: &providerData{unknown: []string{"password"}}, own: types.StringValue("dc02"),
 			wantError: "Cannot read dc02 before the provider's settings are known: " + pendingSettingsDetail("dc02", []string{"password"})},
+		{name: "own password unknown, deferral allowed", data: &providerData{}, own: types.StringValue("dc02"),
+			cred: cred("-", "?"), deferral: true, wantDefer: true},
+		{name: "own password unknown", data: &providerData{}, own: types.StringValue("dc02"), cred: cred("laps", "?"),
+			wantError: "Cannot read before the credentials are known: password of this windows_test data source is " +
+				"not known until apply, and reading the host without them could count as a failed logon there, so " +
+				"the provider does not connect. Take the value from a variable or a data source known at plan time, " +
+				"or add depends_on = [<the resource it comes from>] so that Terraform reads this data source during apply."},
+		{name: "own password, provider's unknown", data: &providerData{unknown: []string{"password"}, base: transport.Config{Username: "admin"}},
+			own: types.StringValue("dc02"), cred: cred("-", "pw"), want: "dc02"},
+		{name: "own empty password", data: &providerData{base: transport.Config{Username: "admin", Password: "pw"}},
+			own: types.StringValue("dc02"), cred: cred("-", ""), wantError: "No password for admin: password of this " +
+				"windows_test data source is empty or not set, and admin logs on with one: set password in this data " +
+				"source (next to username, which does not take the provider's password), or remove username and " +
+				"password to log on with the provider's credentials. An empty password is refused before any host " +
+				"is contacted, so that no host counts a failed logon."},
 		{name: "provider's host unknown", data: &providerData{unknown: []string{"host"}}, own: types.StringNull(),
 			wantError: "Cannot read the provider's host before the provider's settings are known: " +
 				pendingSettingsDetail("the provider's host", []string{"host"})},
@@ -206,7 +224,7 @@ func TestReadHost(t *testing.T) {
 			b := hostBound{data: tt.data, typeName: "windows_test"}
 			req := datasource.ReadRequest{ClientCapabilities: datasource.ReadClientCapabilities{DeferralAllowed: tt.deferral}}
 			resp := datasource.ReadResponse{State: tfsdk.State{Schema: s}}
-			got := b.readHost(tt.own, req, &resp)
+			got := b.readHost(tt.own, tt.cred, req, &resp)
 			if got != tt.want || (resp.Deferred != nil) != tt.wantDefer {
 				t.Errorf("host %q, deferred %v; want %q, %v", got, resp.Deferred != nil, tt.want, tt.wantDefer)
 			}

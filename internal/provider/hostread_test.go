@@ -121,7 +121,7 @@ func TestHostReadsShared(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				if _, _, _, diags := b.dialAndReadHost(ctx, h.Addr()); diags.HasError() {
+				if _, _, _, diags := b.dialAndReadHost(ctx, h.Addr(), noCredentials); diags.HasError() {
 					t.Error(diags)
 				}
 			})
@@ -132,7 +132,7 @@ func TestHostReadsShared(t *testing.T) {
 		}
 	})
 	t.Run("a later reader takes the kept read", func(t *testing.T) {
-		if _, _, _, diags := b.dialAndRead(ctx, h.Addr()); diags.HasError() {
+		if _, _, _, diags := b.dialAndRead(ctx, h.Addr(), noCredentials); diags.HasError() {
 			t.Fatal(diags)
 		}
 		if got := reads(h); got != 1 {
@@ -140,14 +140,14 @@ func TestHostReadsShared(t *testing.T) {
 		}
 	})
 	t.Run("a command on the host drops it", func(t *testing.T) {
-		_, c, diags := b.dial(ctx, h.Addr())
+		_, c, diags := b.dial(ctx, h.Addr(), noCredentials)
 		if diags.HasError() {
 			t.Fatal(diags)
 		}
 		if _, err := c.Run(ctx, `reg add "`+wintime.ParametersKey+`" /v Type /t REG_SZ /d NoSync /f`); err != nil {
 			t.Fatal(err)
 		}
-		_, _, st, diags := b.dialAndRead(ctx, h.Addr())
+		_, _, st, diags := b.dialAndRead(ctx, h.Addr(), noCredentials)
 		if diags.HasError() {
 			t.Fatal(diags)
 		}
@@ -172,7 +172,7 @@ func TestHostReadsFailureShared(t *testing.T) {
 	failed := 0
 	for range 4 {
 		wg.Go(func() {
-			if _, _, _, diags := b.dialAndReadHost(context.Background(), h.Addr()); diags.HasError() {
+			if _, _, _, diags := b.dialAndReadHost(context.Background(), h.Addr(), noCredentials); diags.HasError() {
 				mu.Lock()
 				failed++
 				mu.Unlock()
@@ -184,7 +184,7 @@ func TestHostReadsFailureShared(t *testing.T) {
 		t.Errorf("%d of 4 readers failed after %d reads; want all 4 after 1 (the one in flight)", failed, reads(h))
 	}
 	h.Machine().SetHang("")
-	if _, _, _, diags := b.dialAndReadHost(context.Background(), h.Addr()); diags.HasError() {
+	if _, _, _, diags := b.dialAndReadHost(context.Background(), h.Addr(), noCredentials); diags.HasError() {
 		t.Errorf("a failed read was kept: %v", diags)
 	}
 }
@@ -211,7 +211,7 @@ func TestHostReadOEMCodePage(t *testing.T) {
 			h.Machine().SetString(wintime.CurrentVersionKey, "ProductName", tc.product)
 			b := hostBound{data: data, typeName: "windows_test"}
 			ctx := context.Background()
-			_, c, r, diags := b.dialAndReadHost(ctx, h.Addr())
+			_, c, r, diags := b.dialAndReadHost(ctx, h.Addr(), noCredentials)
 			if diags.HasError() {
 				t.Fatal(diags)
 			}

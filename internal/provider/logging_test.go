@@ -19,7 +19,7 @@ import (
 // password never.
 func TestAccLogging_passwordNeverLogged(t *testing.T) {
 	needSim(t)
-	for _, mode := range []string{"ntlm", "basic-https"} {
+	for _, mode := range []string{"ntlm", "basic-https", "per-resource"} {
 		t.Run(mode, func(t *testing.T) { testPasswordNeverLogged(t, mode) })
 	}
 }
@@ -37,7 +37,14 @@ func testPasswordNeverLogged(t *testing.T, mode string) {
 	const password = "Very-Secret-Passw0rd-7f3a"
 	t.Setenv("WINDOWS_PASSWORD", password)
 	opts := winsim.Options{Profile: "2003", Username: simUser, Password: password}
-	extra := ""
+	extra, own := "", ""
+	if mode == "per-resource" {
+		// The resource's own password, from a variable, is the right one;
+		// the provider's is another, which must not be logged either.
+		t.Setenv("WINDOWS_PASSWORD", password+"-provider")
+		t.Setenv("TF_VAR_own_password", password)
+		own = "  password = var.own_password\n"
+	}
 	if mode == "basic-https" {
 		opts.Auth, opts.HTTPS = "basic", true
 	}
@@ -46,14 +53,17 @@ func testPasswordNeverLogged(t *testing.T, mode string) {
 		extra = fmt.Sprintf("  auth = \"basic\"\n  https = true\n  ca_cert = %q\n", tg.sim.CertPEM())
 	}
 	tg.provider = fmt.Sprintf("provider \"windows\" {\n  username = %q\n%s}\n", simUser, extra)
+	if own != "" {
+		tg.provider += "variable \"own_password\" {\n  type      = string\n  sensitive = true\n}\n"
+	}
 	// The Basic header's form of the password.
 	basic := base64.StdEncoding.EncodeToString([]byte(simUser + ":" + password))
 	// Not parallel: t.Setenv forbids it, and the log sink is per process.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
-			{Config: ntpConfig(tg, "AllSync", twoPeers, "")},
-			{Config: ntpConfig(tg, "NTP", twoPeers, "")},
+			{Config: ntpConfig(tg, "AllSync", twoPeers, own)},
+			{Config: ntpConfig(tg, "NTP", twoPeers, own)},
 		},
 	})
 
@@ -76,7 +86,7 @@ func testPasswordNeverLogged(t *testing.T, mode string) {
 	if !strings.Contains(text, "duration_ms") {
 		t.Error("command durations are not logged")
 	}
-	for _, secret := range []string{password, basic} {
+	for _, secret := range []string{password, basic, password + "-provider"} {
 		for _, line := range strings.Split(text, "\n") {
 			if strings.Contains(line, secret) {
 				t.Errorf("the password appears in the logs: %.300s", line)

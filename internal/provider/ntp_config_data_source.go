@@ -88,6 +88,7 @@ func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			},
 		},
 	}
+	resp.Schema.Attributes = credentialDataSourceAttributes(resp.Schema.Attributes)
 }
 
 func (d *ntpConfigDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -99,11 +100,11 @@ func (d *ntpConfigDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
-	host := d.readHost(m.Host, req, resp)
+	host := d.readHost(m.Host, m.credentials, req, resp)
 	if host == "" {
 		return
 	}
-	ctx, _, st, diags := d.dialAndRead(ctx, host)
+	ctx, _, st, diags := d.dialAndRead(ctx, host, m.credentials)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}

@@ -19,6 +19,7 @@ type ntpConfigModel struct {
 	ID   types.String `tfsdk:"id"`
 	Host types.String `tfsdk:"host"`
 	ntpSettingsModel
+	credentials
 	OnDestroy       types.String `tfsdk:"on_destroy"`
 	OSVersion       types.String `tfsdk:"os_version"`
 	ResyncOnApply   types.Bool   `tfsdk:"resync_on_apply"`
@@ -31,7 +32,8 @@ type ntpConfigModel struct {
 // it is unmanaged (see managedSettings and planUnmanaged).
 // TestNTPConfigUpdateWritesEverySetting fails on an attribute that is in
 // neither.
-var ntpConfigMeta = []string{"id", "host", "on_destroy", "os_version", "resync_on_apply", "policy_overrides"}
+var ntpConfigMeta = append([]string{"id", "host", "on_destroy", "os_version", "resync_on_apply", "policy_overrides"},
+	credentialAttrs...)
 
 // ntpConfigDataModel is the windows_ntp_config data source's configuration
 // and result.
@@ -39,6 +41,7 @@ type ntpConfigDataModel struct {
 	ID   types.String `tfsdk:"id"`
 	Host types.String `tfsdk:"host"`
 	ntpSettingsModel
+	credentials
 	OSVersion       types.String `tfsdk:"os_version"`
 	OSName          types.String `tfsdk:"os_name"`
 	ServiceState    types.String `tfsdk:"service_state"`

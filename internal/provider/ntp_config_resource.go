@@ -175,6 +175,7 @@ func (r *ntpConfigResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
+	resp.Schema.Attributes = credentialResourceAttributes(resp.Schema.Attributes)
 }
 
 func (r *ntpConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -356,7 +357,7 @@ func (r *ntpConfigResource) write(ctx context.Context, p tfsdk.Plan, c tfsdk.Con
 }
 
 func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	host, diags := r.refreshHost(ctx, req.State)
+	host, cred, diags := r.refreshHost(ctx, req.State)
 	if resp.Diagnostics.Append(diags...); host == "" || diags.HasError() {
 		return
 	}
@@ -364,7 +365,7 @@ func (r *ntpConfigResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, _, st, diags := r.dialAndRead(ctx, host)
+	ctx, _, st, diags := r.dialAndRead(ctx, host, cred)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
@@ -398,7 +399,7 @@ func (r *ntpConfigResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	host := state.Host.ValueString()
-	ctx, client, diags := r.dial(ctx, host)
+	ctx, client, diags := r.dial(ctx, host, state.credentials)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
@@ -435,7 +436,7 @@ func (r *ntpConfigResource) apply(ctx context.Context, plan *ntpConfigModel, con
 		return diags
 	}
 	resync := plan.ResyncOnApply.ValueBool()
-	p, d := r.prepare(ctx, host, want, resync, prior)
+	p, d := r.prepare(ctx, host, plan.credentials, want, resync, prior)
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
@@ -505,12 +506,12 @@ type applyPlan struct {
 	starts  bool // a create found the service stopped and starts it
 }
 
-// prepare connects to host and builds the apply's command line: for an
+// prepare connects to host, with cred, and builds the apply's command line: for an
 // update whose prior state knows the Windows version, from that state alone;
 // otherwise (a create, or a state without os_version) after reading the
 // host. Settings Group Policy holds at other values are refused before
 // anything is written.
-func (r *ntpConfigResource) prepare(ctx context.Context, host string, want wintime.Settings, resync bool, prior *ntpConfigModel) (applyPlan, diag.Diagnostics) {
+func (r *ntpConfigResource) prepare(ctx context.Context, host string, cred credentials, want wintime.Settings, resync bool, prior *ntpConfigModel) (applyPlan, diag.Diagnostics) {
 	var p applyPlan
 	var diags diag.Diagnostics
 	var policy map[string]string
@@ -520,14 +521,14 @@ func (r *ntpConfigResource) prepare(ctx context.Context, host string, want winti
 		if d := prior.PolicyOverrides.ElementsAs(ctx, &policy, false); d.HasError() || prior.PolicyOverrides.IsNull() {
 			policy = nil
 		}
-		p.ctx, p.client, diags = r.dial(ctx, host)
+		p.ctx, p.client, diags = r.dial(ctx, host, cred)
 		if diags.HasError() {
 			return p, diags
 		}
 		p.line, err = wintime.UpdateCommand(v, want, resync)
 	} else {
 		var current wintime.State
-		p.ctx, p.client, current, diags = r.dialAndRead(ctx, host)
+		p.ctx, p.client, current, diags = r.dialAndRead(ctx, host, cred)
 		if diags.HasError() {
 			return p, diags
 		}

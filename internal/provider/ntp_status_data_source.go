@@ -33,8 +33,9 @@ type ntpStatusDataSource struct {
 // ntpStatusModel is the windows_ntp_status data source's configuration and
 // result.
 type ntpStatusModel struct {
-	ID            types.String  `tfsdk:"id"`
-	Host          types.String  `tfsdk:"host"`
+	ID   types.String `tfsdk:"id"`
+	Host types.String `tfsdk:"host"`
+	credentials
 	Source        types.String  `tfsdk:"source"`
 	Stratum       types.Int64   `tfsdk:"stratum"`
 	LeapIndicator types.String  `tfsdk:"leap_indicator"`
@@ -134,6 +135,7 @@ func (d *ntpStatusDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			},
 		},
 	}
+	resp.Schema.Attributes = credentialDataSourceAttributes(resp.Schema.Attributes)
 }
 
 func (d *ntpStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -145,11 +147,11 @@ func (d *ntpStatusDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
-	host := d.readHost(m.Host, req, resp)
+	host := d.readHost(m.Host, m.credentials, req, resp)
 	if host == "" {
 		return
 	}
-	_, _, r, diags := d.dialAndReadHost(ctx, host)
+	_, _, r, diags := d.dialAndReadHost(ctx, host, m.credentials)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}

@@ -278,7 +278,7 @@ func simProvider(t *testing.T, extra map[string]tftypes.Value) (*winsim.Host, *t
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	c, err := configure(t, pool, attrs).client(h.Addr())
+	c, err := configure(t, pool, attrs).client(h.Addr(), noCredentials)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -469,7 +469,7 @@ func TestReliability_noGoroutineLeft(t *testing.T) {
 
 	pool := transport.NewPool()
 	data := &providerData{pool: pool, base: transport.Config{Username: simUser, Password: simPassword, Timeout: 3 * time.Second, MaxRetries: 3}}
-	c, err := data.client(h.Addr())
+	c, err := data.client(h.Addr(), noCredentials)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,16 +64,21 @@ func TestUnknownSettings(t *testing.T) {
 		name    string
 		d       *providerData
 		ownHost bool
+		cred    credentials
 		want    string
 	}{
-		{"own host", d, true, "password"},
-		{"provider's host", d, false, "host,password"},
-		{"all known", &providerData{}, false, ""},
-		{"not configured", nil, false, ""},
+		{"own host", d, true, noCredentials, "password"},
+		{"provider's host", d, false, noCredentials, "host,password"},
+		{"all known", &providerData{}, false, noCredentials, ""},
+		{"not configured", nil, false, noCredentials, ""},
+		{"own password", d, true, cred("-", "pw"), ""},
+		{"own username", d, true, cred("laps", "-"), ""},
+		{"own username, provider's unknown", &providerData{unknown: []string{"username", "password", "port"}}, true, cred("laps", "-"), "port"},
+		{"own password, provider's username unknown", &providerData{unknown: []string{"username"}}, true, cred("-", "pw"), "username"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if p := strings.Join(tt.d.pendingSettings(tt.ownHost), ","); p != tt.want {
+			if p := strings.Join(tt.d.pendingSettings(tt.ownHost, tt.cred), ","); p != tt.want {
 				t.Errorf("pendingSettings(%v) = %q, want %q", tt.ownHost, p, tt.want)
 			}
 		})

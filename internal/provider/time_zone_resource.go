@@ -37,8 +37,9 @@ type timeZoneResource struct {
 
 // timeZoneModel is the windows_time_zone resource's state and configuration.
 type timeZoneModel struct {
-	ID        types.String `tfsdk:"id"`
-	Host      types.String `tfsdk:"host"`
+	ID   types.String `tfsdk:"id"`
+	Host types.String `tfsdk:"host"`
+	credentials
 	TimeZone  types.String `tfsdk:"time_zone"`
 	WindowsID types.String `tfsdk:"windows_id"`
 }
@@ -101,6 +102,7 @@ func (r *timeZoneResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 		},
 	}
+	resp.Schema.Attributes = credentialResourceAttributes(resp.Schema.Attributes)
 }
 
 // timeZoneValidator refuses, at plan time, a name that maps to no Windows zone.
@@ -156,8 +158,16 @@ func (r *timeZoneResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *timeZoneResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan timeZoneModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+	var plan, prior timeZoneModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.Append(req.State.Get(ctx, &prior)...); resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.TimeZone.Equal(prior.TimeZone) && plan.WindowsID.Equal(prior.WindowsID) {
+		// Only the credentials changed (the refresh before the plan read
+		// the zone): nothing to do on the host, which need not even be
+		// reachable.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	resp.Diagnostics.Append(r.apply(ctx, &plan)...)
@@ -176,7 +186,7 @@ func (r *timeZoneResource) apply(ctx context.Context, plan *timeZoneModel) diag.
 		diags.AddAttributeError(path.Root("time_zone"), "Unknown time zone", err.Error()+".")
 		return diags
 	}
-	ctx, client, held, diags := r.dialAndReadHost(ctx, host)
+	ctx, client, held, diags := r.dialAndReadHost(ctx, host, plan.credentials)
 	if diags.HasError() {
 		return diags
 	}
@@ -216,7 +226,7 @@ func (r *timeZoneResource) apply(ctx context.Context, plan *timeZoneModel) diag.
 }
 
 func (r *timeZoneResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	host, diags := r.refreshHost(ctx, req.State)
+	host, cred, diags := r.refreshHost(ctx, req.State)
 	if resp.Diagnostics.Append(diags...); host == "" || diags.HasError() {
 		return
 	}
@@ -224,7 +234,7 @@ func (r *timeZoneResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
-	_, _, r2, diags := r.dialAndReadHost(ctx, host)
+	_, _, r2, diags := r.dialAndReadHost(ctx, host, cred)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
