@@ -461,7 +461,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n")
 
 	b.WriteString("## Results\n\n")
-	b.WriteString("One `windows_ntp_config` per simulated host; Terraform's `-parallelism` is " +
+	b.WriteString("One `windows_ntp_config` per simulated host (the *mixed-* rows: " + MixedConfiguration +
+		" per host); Terraform's `-parallelism` is " +
 		parallelismText(r.Cases) + ". *req/op* is every HTTP request the hosts received per resource " +
 		"operation; *warm-up* the part a provider process pays once per host (NTLM handshake legs, and " +
 		"for the reused transport opening its shell and deleting it at exit); *steady* the rest, what an operation costs on an " +
