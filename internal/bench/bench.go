@@ -351,7 +351,7 @@ func (r *Report) Targets() []Target {
 	worst := func(op Op, f func(Row) float64) (float64, bool) {
 		v, ok := 0.0, false
 		for _, row := range rows {
-			if row.Case.Op == op && row.Case.Mode == Reused {
+			if row.Case.Op == op && row.Case.Mode == Reused && len(row.Case.Samples) > 0 {
 				v, ok = math.Max(v, f(row)), true
 			}
 		}

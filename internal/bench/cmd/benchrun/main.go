@@ -323,7 +323,10 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 				cases = append(cases, c)
 				return c
 			}
-			l.create, l.refresh, l.apply = newCase(bench.OpCreate), newCase(bench.OpRefresh), newCase(bench.OpApply)
+			l.create, l.refresh = newCase(bench.OpCreate), newCase(bench.OpRefresh)
+			if applySamples > 0 {
+				l.apply = newCase(bench.OpApply)
+			}
 		}
 	}
 
