@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,15 +23,6 @@ import (
 // sessionIdleMax retires an NTLM session before the host is likely to have
 // closed its connection (HTTP.sys drops idle connections after 120s).
 const sessionIdleMax = 60 * time.Second
-
-// connIdleClose closes a connection (with NTLM, its session) left idle this
-// long, freeing what it holds in this process: its buffers, its two
-// net/http goroutines, its sealing state. A provider process reaches each
-// host in one burst of commands, so that a fleet's hosts whose work is done
-// cost next to nothing while the others are worked on; the shells stay open
-// for reuse, and a later command on the host only authenticates again (two
-// requests with NTLM). Tests lower it.
-var connIdleClose = 2 * time.Second
 
 // errConnLost is returned when an NTLM session's one TCP connection is gone.
 // Windows keeps NTLM state per connection, so the request was not sent on an
@@ -61,8 +51,6 @@ type ntlmSession struct {
 	seal     bool
 	dials    atomic.Int32
 	lastUsed time.Time
-	// expiry closes the session once idle for connIdleClose (see put).
-	expiry *time.Timer
 }
 
 func (s *ntlmSession) close() { s.tr.CloseIdleConnections() }
@@ -138,25 +126,6 @@ func (w *ntlmWire) put(s *ntlmSession) {
 		return
 	}
 	w.idle = append(w.idle, s)
-	if s.expiry == nil {
-		s.expiry = time.AfterFunc(connIdleClose, func() { w.expire(s) })
-	} else {
-		s.expiry.Reset(connIdleClose)
-	}
-}
-
-// expire closes s if it is idle and was last used connIdleClose ago or more;
-// a session taken since is left alone (put arms its timer again).
-func (w *ntlmWire) expire(s *ntlmSession) {
-	w.mu.Lock()
-	i := slices.Index(w.idle, s)
-	if i < 0 || time.Since(s.lastUsed) < connIdleClose {
-		w.mu.Unlock()
-		return
-	}
-	w.idle = slices.Delete(w.idle, i, i+1)
-	w.mu.Unlock()
-	s.close()
 }
 
 func (w *ntlmWire) close() {
@@ -166,9 +135,6 @@ func (w *ntlmWire) close() {
 	w.closed = true
 	w.mu.Unlock()
 	for _, s := range idle {
-		if s.expiry != nil {
-			s.expiry.Stop()
-		}
 		s.close()
 	}
 }

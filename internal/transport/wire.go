@@ -47,7 +47,7 @@ func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, add
 		TLSHandshakeTimeout:   n.Timeout,
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       connIdleClose,
+		IdleConnTimeout:       90 * time.Second,
 		ReadBufferSize:        connBufferSize,
 		WriteBufferSize:       connBufferSize,
 		DisableCompression:    true,

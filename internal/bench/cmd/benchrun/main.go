@@ -545,6 +545,9 @@ func peakRSS(dir string) (int64, error) {
 	}
 	var peak int64
 	for _, ent := range ents {
+		if strings.HasSuffix(ent.Name(), ".tmp") {
+			continue // a write the CLI's kill interrupted
+		}
 		b, err := os.ReadFile(filepath.Join(dir, ent.Name()))
 		if err != nil {
 			return 0, err

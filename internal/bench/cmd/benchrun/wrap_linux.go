@@ -64,8 +64,7 @@ func wrap(target, rssDir string) int {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && rssDir != "" {
 		// Linux reports ru_maxrss in KiB.
-		name := filepath.Join(rssDir, strconv.Itoa(cmd.ProcessState.Pid()))
-		_ = os.WriteFile(name, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)+"\n"), 0o600) //nolint:gosec // G703: a directory benchrun made, a numeric name
+		writeRSS(filepath.Join(rssDir, strconv.Itoa(cmd.ProcessState.Pid())), ru.Maxrss*1024)
 	}
 	return code
 }
@@ -86,7 +85,7 @@ func watchPeak(pid int, rssDir string, stop <-chan struct{}) {
 		case <-t.C:
 		}
 		if kib, ok := vmHWM(pid); ok {
-			_ = os.WriteFile(name, []byte(strconv.FormatInt(kib*1024, 10)+"\n"), 0o600) //nolint:gosec // G703: a directory benchrun made, a numeric name
+			writeRSS(name, kib*1024)
 		}
 	}
 }
@@ -104,4 +103,13 @@ func vmHWM(pid int) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// writeRSS replaces the file name with n, atomically: the CLI may kill this
+// wrapper in the middle of a write.
+func writeRSS(name string, n int64) {
+	tmp := name + ".tmp"
+	if os.WriteFile(tmp, []byte(strconv.FormatInt(n, 10)+"\n"), 0o600) == nil { //nolint:gosec // G703: a directory benchrun made, a numeric name
+		_ = os.Rename(tmp, name)
+	}
 }
