@@ -5,13 +5,16 @@
 #
 # Builds the provider and the driver (internal/bench/cmd/benchrun), runs the Go
 # benchmarks of the parsers, the command planner and the transport, then has
-# the driver start simulated Windows hosts (1, 10 and 100, at 0 and 20 ms per
-# request) and time refresh-only plans and applies through Terraform or OpenTofu
+# the driver start simulated Windows hosts (1, 10, 100 and 1000, at 0 and 20 ms
+# per request; 1000 with the provider's transport only, creates and refreshes;
+# and 100 hosts of windows_ntp_config + windows_time_zone + windows_host +
+# windows_ntp_status) and time plans and applies through Terraform or OpenTofu
 # (scripts/tfcli.sh picks it), for the provider's transport and for the
 # fresh-shell-per-command baseline (the same provider built with -tags
 # benchbaseline: the binary users run cannot be switched to it). Prints one
 # line per case and writes docs/benchmarks.md with the machine it ran on.
-# About 2 to 4 minutes on 2 cores.
+# About 10 minutes on 2 cores, most of it the 1000 hosts (`-hosts 1,10,100` to
+# skip them).
 #
 # Extra arguments go to the driver, e.g. `-hosts 1,10 -refresh-samples 1` for a
 # quick run, or `-out ""` not to touch docs/benchmarks.md.

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,122 @@ func TestAnalysis(t *testing.T) {
 	}
 	a := r.Analysis()
 	for _, want := range []string{"100-host refresh at 20ms", "outside the 1.5x target", "waits for 7 round trips", "gives 2.02s", "gives 1.62s", "at least 1.04s"} {
+		if !strings.Contains(a, want) {
+			t.Errorf("analysis lacks %q:\n%s", want, a)
+		}
+	}
+}
+
+// The mixed plan is held to one command per host, the peak memory to 64 MiB
+// up to 100 hosts and 128 MiB at 1000, and the 20 ms refresh of 1000 hosts
+// to the 1.5x bound once it was run.
+func TestFleetTargets(t *testing.T) {
+	withRSS := func(c *Case, rss int64) *Case {
+		for i := range c.Samples {
+			c.Samples[i].PeakRSS = rss
+		}
+		return c
+	}
+	mk := func(op Op, hosts int, lat time.Duration, wall time.Duration, rss int64) *Case {
+		return withRSS(&Case{Op: op, Hosts: hosts, Latency: lat, Mode: Reused, Parallelism: 10,
+			Samples: []Sample{sample(wall, hosts, Reused)}}, rss)
+	}
+	mixed := "HTTP requests per host, plan of " + MixedConfiguration + ", shell open"
+	tests := []struct {
+		name  string
+		cases []*Case
+		// want maps a target to "met", "missed" or "unknown"; targets not
+		// named must not be in the report.
+		want map[string]string
+	}{
+		{
+			name:  "100 hosts only",
+			cases: []*Case{mk(OpRefresh, 100, 0, time.Second, 50<<20), mk(OpRefresh, 100, 20*time.Millisecond, 1200*time.Millisecond, 63<<20)},
+			want: map[string]string{
+				mixed: "unknown", "100-host refresh at 20 ms vs its ideal bound": "met",
+				"provider peak resident memory, one windows_ntp_config per host, up to 100 hosts": "met",
+				"provider peak resident memory, one windows_ntp_config per host, 1000 hosts":      "unknown",
+			},
+		},
+		{
+			name: "1000 hosts over their memory and bound",
+			cases: []*Case{
+				mk(OpRefresh, 100, 0, time.Second, 65<<20), mk(OpRefresh, 1000, 0, 10*time.Second, 100<<20),
+				mk(OpApply, 1000, 0, 20*time.Second, 130<<20),
+				mk(OpRefresh, 1000, 20*time.Millisecond, 20*time.Second, 90<<20), // ideal 10s + 100 x 3 x 20ms = 16s
+				mk(OpMixedPlan, 100, 0, time.Second, 40<<20),
+				mk(OpMixedPlan, 10, 0, time.Second, 90<<20), // four objects per host: not held to the memory targets
+			},
+			want: map[string]string{
+				mixed: "met", "100-host refresh at 20 ms vs its ideal bound": "unknown",
+				"1000-host refresh at 20 ms vs its ideal bound":                                   "met",
+				"provider peak resident memory, one windows_ntp_config per host, up to 100 hosts": "missed",
+				"provider peak resident memory, one windows_ntp_config per host, 1000 hosts":      "missed",
+			},
+		},
+		{
+			name: "a mixed plan of two commands per host",
+			cases: func() []*Case {
+				c := mk(OpMixedPlan, 10, 0, time.Second, 30<<20)
+				c.Samples[0].Counts.HTTP += 30
+				return []*Case{c}
+			}(),
+			want: map[string]string{mixed: "missed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Report{Cases: tt.cases}
+			got := map[string]string{}
+			for _, tg := range r.Targets() {
+				switch {
+				case !tg.Known:
+					got[tg.What] = "unknown"
+				case tg.Met:
+					got[tg.What] = "met"
+				default:
+					got[tg.What] = "missed"
+				}
+			}
+			for what, want := range tt.want {
+				if got[what] != want {
+					t.Errorf("%s: %s, want %s", what, got[what], want)
+				}
+			}
+			if _, ok := got["1000-host refresh at 20 ms vs its ideal bound"]; ok != (tt.want["1000-host refresh at 20 ms vs its ideal bound"] != "") {
+				t.Errorf("the 1000-host bound is reported: %v, want it only when 1000 hosts were run", ok)
+			}
+		})
+	}
+}
+
+// The memory paragraph gives the peak per host count and the cost of one
+// more host between the two largest; the baseline paragraph compares at the
+// largest host count that has a baseline, not at one run without it.
+func TestAnalysisFleet(t *testing.T) {
+	mk := func(op Op, hosts int, lat time.Duration, mode Mode, rss int64) *Case {
+		s := sample(time.Second, hosts, mode)
+		s.PeakRSS = rss
+		return &Case{Op: op, Hosts: hosts, Latency: lat, Mode: mode, Parallelism: 10, Samples: []Sample{s}}
+	}
+	var cases []*Case
+	for _, op := range []Op{OpCreate, OpRefresh, OpApply} {
+		for _, lat := range []time.Duration{0, 20 * time.Millisecond} {
+			cases = append(cases, mk(op, 100, lat, Reused, 40<<20), mk(op, 100, lat, FreshShell, 40<<20))
+		}
+	}
+	cases = append(cases, mk(OpRefresh, 1000, 0, Reused, 70<<20), mk(OpRefresh, 1000, 20*time.Millisecond, Reused, 85<<20),
+		mk(OpMixedPlan, 100, 0, Reused, 95<<20))
+	r := &Report{Cases: cases}
+	if hosts, peaks := r.PeakRSSByHosts(); !slices.Equal(hosts, []int{100, 1000}) || !slices.Equal(peaks, []int64{40 << 20, 85 << 20}) {
+		t.Errorf("PeakRSSByHosts = %v, %v", hosts, peaks)
+	}
+	a := r.Analysis()
+	for _, want := range []string{
+		"40.0 MiB at 100, 85.0 MiB at 1000 hosts: 51 KiB more per host between 100 and 1000 hosts",
+		"**Against the fresh-shell baseline** (100 hosts, 20ms)",
+		"**100-host refresh at 20ms**", "**1000-host refresh at 20ms**",
+	} {
 		if !strings.Contains(a, want) {
 			t.Errorf("analysis lacks %q:\n%s", want, a)
 		}

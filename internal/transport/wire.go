@@ -14,6 +14,11 @@ import (
 )
 
 const (
+	// connBufferSize is the size of each of a connection's read and write
+	// buffers (net/http's default is 4 KiB): a fleet keeps a connection per
+	// host, and WinRM messages are read and written whole, so larger buffers
+	// save few system calls.
+	connBufferSize  = 1 << 10
 	soapContentType = "application/soap+xml;charset=UTF-8"
 	// maxResponse bounds what is read from one response; WinRM envelopes are
 	// limited to MaxEnvelopeSize (150 KiB) so this is generous.
@@ -48,6 +53,8 @@ func newHTTPTransport(n *normalized, dial func(ctx context.Context, network, add
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
+		ReadBufferSize:        connBufferSize,
+		WriteBufferSize:       connBufferSize,
 		DisableCompression:    true,
 		ExpectContinueTimeout: 0,
 	}

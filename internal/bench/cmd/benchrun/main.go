@@ -56,22 +56,30 @@ func main() {
 
 type options struct {
 	cli, provider, baseline, out, gobench, version string
-	hosts                                          []int
+	hosts, mixedHosts                              []int
 	latencies                                      []time.Duration
 	parallelism                                    int
 	refreshSamples, applySamples                   int
-	keep, verbose                                  bool
+	// Host counts above baselineMax run the provider's transport only,
+	// creates and largeSamples refreshes.
+	baselineMax, largeSamples int
+	keep, verbose             bool
 }
 
 func parseFlags() (options, error) {
 	var o options
-	var hosts, lats string
+	var hosts, mixed, lats string
 	flag.StringVar(&o.cli, "cli", "", "Terraform or OpenTofu executable (required)")
 	flag.StringVar(&o.provider, "provider", "", "built terraform-provider-windows executable (required)")
 	flag.StringVar(&o.baseline, "baseline-provider", "",
 		"the same provider built with -tags benchbaseline, the fresh-shell-per-command baseline (required)")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write (\"\" for none)")
-	flag.StringVar(&hosts, "hosts", "1,10,100", "host counts, comma-separated")
+	flag.StringVar(&hosts, "hosts", "1,10,100,1000", "host counts, comma-separated")
+	flag.StringVar(&mixed, "mixed-hosts", "100", "host counts of the mixed configuration ("+bench.MixedConfiguration+
+		" per host), comma-separated, \"\" for none")
+	flag.IntVar(&o.baselineMax, "baseline-max", 100,
+		"host counts above this run the provider's transport only, without the baseline, creates and refreshes only")
+	flag.IntVar(&o.largeSamples, "large-samples", 1, "refresh samples of the host counts above -baseline-max")
 	flag.StringVar(&lats, "latencies", "0,20ms", "per-request latencies, comma-separated (0 is needed for the ideal bound)")
 	flag.IntVar(&o.parallelism, "parallelism", 10, "the CLI's -parallelism")
 	flag.IntVar(&o.refreshSamples, "refresh-samples", 5, "refresh-only plans per case")
@@ -84,12 +92,12 @@ func parseFlags() (options, error) {
 	if o.cli == "" || o.provider == "" || o.baseline == "" {
 		return o, errors.New("-cli, -provider and -baseline-provider are required")
 	}
-	for _, f := range strings.Split(hosts, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 250 {
-			return o, fmt.Errorf("-hosts: %q is not a number between 1 and 250", f)
-		}
-		o.hosts = append(o.hosts, n)
+	var err error
+	if o.hosts, err = hostCounts("-hosts", hosts); err != nil {
+		return o, err
+	}
+	if o.mixedHosts, err = hostCounts("-mixed-hosts", mixed); err != nil {
+		return o, err
 	}
 	for _, f := range strings.Split(lats, ",") {
 		f = strings.TrimSpace(f)
@@ -102,10 +110,29 @@ func parseFlags() (options, error) {
 		}
 		o.latencies = append(o.latencies, d)
 	}
-	if o.parallelism < 1 || o.refreshSamples < 1 || o.applySamples < 1 {
+	if o.parallelism < 1 || o.refreshSamples < 1 || o.applySamples < 1 || o.largeSamples < 1 {
 		return o, errors.New("-parallelism and the sample counts must be at least 1")
 	}
 	return o, nil
+}
+
+// maxHosts is winsim.StartN's limit: one loopback address per host.
+const maxHosts = 60000
+
+// hostCounts parses a comma-separated list of host counts ("" is none).
+func hostCounts(flagName, list string) ([]int, error) {
+	var ns []int
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > maxHosts {
+			return nil, fmt.Errorf("%s: %q is not a number between 1 and %d", flagName, f, maxHosts)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
 }
 
 // env is the environment of every CLI run: a CLI configuration of its own
@@ -197,6 +224,18 @@ func run() error {
 			}
 		}
 	}
+	for _, n := range o.mixedHosts {
+		cases, err := runMixed(e, o, n)
+		rep.Cases = append(rep.Cases, cases...)
+		if err != nil {
+			return err
+		}
+		for _, row := range rep.Rows() {
+			if row.Case.Hosts == n && (row.Case.Op == bench.OpMixedCreate || row.Case.Op == bench.OpMixedPlan) {
+				fmt.Println(row.Line())
+			}
+		}
+	}
 	fmt.Printf("benchmark cases took %s\n", time.Since(start).Round(time.Second))
 	rep.Machine.Load += " before, " + loadAverage() + " after"
 
@@ -249,6 +288,15 @@ type lane struct {
 func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 	var lanes []*lane
 	var cases []*bench.Case
+	modes := []bench.Mode{bench.Reused, bench.FreshShell}
+	refreshSamples, applySamples := o.refreshSamples, o.applySamples
+	if n > o.baselineMax {
+		// The fleet's memory and wall time, not a comparison: no baseline,
+		// and no apply, which runs what the smaller counts measure for
+		// minutes more.
+		modes = modes[:1]
+		refreshSamples, applySamples = o.largeSamples, 0
+	}
 	defer func() {
 		for _, l := range lanes {
 			for _, h := range l.hosts {
@@ -257,7 +305,7 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 		}
 	}()
 	for _, lat := range o.latencies {
-		for _, mode := range []bench.Mode{bench.Reused, bench.FreshShell} {
+		for _, mode := range modes {
 			hosts, err := winsim.StartN(n, 0, winsim.Options{Profile: "2022", Username: username, Password: password, Latency: lat})
 			if err != nil {
 				return cases, err
@@ -267,7 +315,7 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 			if err := os.MkdirAll(l.dir, 0o750); err != nil {
 				return cases, err
 			}
-			if err := os.WriteFile(filepath.Join(l.dir, "main.tf"), []byte(config(hosts)), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(l.dir, "main.tf"), []byte(config(hosts, false)), 0o600); err != nil {
 				return cases, err
 			}
 			newCase := func(op bench.Op) *bench.Case {
@@ -275,7 +323,10 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 				cases = append(cases, c)
 				return c
 			}
-			l.create, l.refresh, l.apply = newCase(bench.OpCreate), newCase(bench.OpRefresh), newCase(bench.OpApply)
+			l.create, l.refresh = newCase(bench.OpCreate), newCase(bench.OpRefresh)
+			if applySamples > 0 {
+				l.apply = newCase(bench.OpApply)
+			}
 		}
 	}
 
@@ -296,7 +347,7 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 			return cases, err
 		}
 	}
-	for range o.refreshSamples {
+	for range refreshSamples {
 		for _, l := range lanes {
 			if err := measure(l, l.refresh, "plan", "-refresh-only", "-input=false", "-no-color", "-var", "type=NTP"); err != nil {
 				return cases, err
@@ -304,7 +355,7 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 		}
 	}
 	typ := "NTP"
-	for range o.applySamples {
+	for range applySamples {
 		if typ == "NTP" {
 			typ = "AllSync"
 		} else {
@@ -324,13 +375,60 @@ func runHosts(e *env, o options, n int) ([]*bench.Case, error) {
 	return cases, nil
 }
 
-// config is one windows_ntp_config per host.
-func config(hosts []*winsim.Host) string {
+// runMixed measures the mixed configuration over n hosts at 0 ms with the
+// provider's transport: one create, then o.refreshSamples plans. The
+// requests per host do not depend on the latency.
+func runMixed(e *env, o options, n int) ([]*bench.Case, error) {
+	hosts, err := winsim.StartN(n, 0, winsim.Options{Profile: "2022", Username: username, Password: password})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, h := range hosts {
+			_ = h.Close()
+		}
+	}()
+	dir := filepath.Join(e.work, fmt.Sprintf("%dh-mixed", n))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(hosts, true)), 0o600); err != nil {
+		return nil, err
+	}
+	create := &bench.Case{Op: bench.OpMixedCreate, Hosts: n, Mode: bench.Reused, Parallelism: o.parallelism}
+	plan := &bench.Case{Op: bench.OpMixedPlan, Hosts: n, Mode: bench.Reused, Parallelism: o.parallelism}
+	cases := []*bench.Case{create, plan}
+	par := "-parallelism=" + strconv.Itoa(o.parallelism)
+	measure := func(c *bench.Case, args ...string) error {
+		s, err := e.timed(dir, hosts, bench.Reused, append(args, par)...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name(), err)
+		}
+		c.Samples = append(c.Samples, s)
+		if o.verbose {
+			fmt.Printf("  %s sample %d: %s %+v shells left %d\n", c.Name(), len(c.Samples), s.Wall.Round(time.Millisecond), s.Counts, s.ShellsLeft)
+		}
+		return nil
+	}
+	if err := measure(create, "apply", "-auto-approve", "-input=false", "-no-color", "-var", "type=NTP"); err != nil {
+		return cases, err
+	}
+	for range o.refreshSamples {
+		if err := measure(plan, "plan", "-input=false", "-no-color", "-var", "type=NTP"); err != nil {
+			return cases, err
+		}
+	}
+	return cases, nil
+}
+
+// config is one windows_ntp_config per host, and with mixed a
+// windows_time_zone, a windows_host and a windows_ntp_status too.
+func config(hosts []*winsim.Host, mixed bool) string {
 	addrs := make([]string, len(hosts))
 	for i, h := range hosts {
 		addrs[i] = strconv.Quote(h.Addr())
 	}
-	return fmt.Sprintf(`terraform {
+	c := fmt.Sprintf(`terraform {
   required_providers {
     windows = {
       source = "registry.terraform.io/w32time/windows"
@@ -358,7 +456,31 @@ resource "windows_ntp_config" "host" {
   ntp_servers = [{ address = "ntp.nict.jp" }, { address = "time.windows.com", flags = ["UseAsFallbackOnly", "Client"] }]
 }
 `, username, password, strings.Join(addrs, ", "))
+	if mixed {
+		c += mixedConfig
+	}
+	return c
 }
+
+// mixedConfig adds the rest of issue 12's resources and data sources to
+// config, on the same hosts.
+const mixedConfig = `
+resource "windows_time_zone" "host" {
+  count     = length(local.hosts)
+  host      = local.hosts[count.index]
+  time_zone = "Asia/Tokyo"
+}
+
+data "windows_host" "host" {
+  count = length(local.hosts)
+  host  = local.hosts[count.index]
+}
+
+data "windows_ntp_status" "host" {
+  count = length(local.hosts)
+  host  = local.hosts[count.index]
+}
+`
 
 // timed runs the CLI once in dir and returns its wall time, the hosts'
 // counters and the provider processes' peak RSS.
@@ -423,6 +545,9 @@ func peakRSS(dir string) (int64, error) {
 	}
 	var peak int64
 	for _, ent := range ents {
+		if strings.HasSuffix(ent.Name(), ".tmp") {
+			continue // a write the CLI's kill interrupted
+		}
 		b, err := os.ReadFile(filepath.Join(dir, ent.Name()))
 		if err != nil {
 			return 0, err
@@ -482,8 +607,8 @@ func method(o options) string {
 	return fmt.Sprintf(`## Method
 
 - Hosts: simulated Windows Server 2022 hosts (`+"`internal/winsim`"+`, the real WinRM protocol with NTLM and
-  message encryption over HTTP, as a default Windows host), served by the driver itself on 127.0.0.2 and up,
-  one port. Each group of cases (host count, latency, transport) gets fresh hosts. The latency is added to
+  message encryption over HTTP, as a default Windows host), served by the driver itself, one loopback address
+  each (127.0.0.2 and up), one port. Each group of cases (host count, latency, transport) gets fresh hosts. The latency is added to
   every HTTP request, authentication legs included.
 - CLI: the real binary, with the built provider through `+"`dev_overrides`"+`; every command is a new provider
   process, as in real use, so each run pays one NTLM handshake per host and, with the reused transport,
@@ -492,7 +617,11 @@ func method(o options) string {
   Create reads the host, then applies and reads back in one command); *refresh* is `+"`plan -refresh-only`"+`
   (one Read, one command); *apply* is `+"`apply -refresh=false`"+` of a changed `+"`type`"+` (one Update:
   the read that picks the per-version plan, then the apply with its read-back). A default `+"`apply`"+` costs
-  about one refresh plus one apply. %d refresh and %d apply samples per case; one create.
+  about one refresh plus one apply. %d refresh and %d apply samples per case; one create. Host counts
+  above %d run the provider's transport only, a create and %d refresh per latency, no apply.
+- Mixed configuration (*mixed-* rows), at 0 ms: %s per host; *mixed-create* is `+"`apply`"+` from an
+  empty state, *mixed-plan* a `+"`plan`"+` with the resources in the state (two resources refreshed, two data
+  sources read), %d samples. Requests are per host.
 - Baseline: the same provider built with `+"`-tags benchbaseline`"+`, whose transport opens a shell, runs the
   command and deletes the shell every time, as masterzen/winrm's RunWithContext does, but on the same
   authenticated NTLM connection. masterzen/winrm itself, with NTLM message encryption, also authenticates
@@ -505,7 +634,8 @@ func method(o options) string {
 - Ideal bound of a case: its own wall time at 0 ms + ceil(hosts / parallelism) x %d requests x latency, %d
   being the fewest requests of one command on an open shell (Command, Receive, Signal). It counts one
   command per operation, and no handshake, so it is strict for create and apply, which run two commands.`,
-		o.refreshSamples, o.applySamples, bench.MinRequestsPerCommand, bench.MinRequestsPerCommand)
+		o.refreshSamples, o.applySamples, o.baselineMax, o.largeSamples, bench.MixedConfiguration, o.refreshSamples,
+		bench.MinRequestsPerCommand, bench.MinRequestsPerCommand)
 }
 
 func firstLine(s string) string {
