@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -39,16 +37,12 @@ func (r *settingsReader) readKerberos(m providerModel, cfg *transport.Config) *c
 	return nil
 }
 
-// ticketCache returns the path of the ticket cache KRB5CCNAME names, or
-// MIT's default one (FILE:/tmp/krb5cc_<uid>) when it is unset and that file
-// exists; "" when there is none.
+// ticketCache returns the path of the ticket cache KRB5CCNAME names; ""
+// when it is unset. MIT's compiled-in default cache is not guessed: its
+// place depends on how the library was built, so the user names the cache.
 func ticketCache(env func(string) (string, bool)) (string, error) {
 	v, ok := env("KRB5CCNAME")
 	if !ok || v == "" {
-		def := "/tmp/krb5cc_" + strconv.Itoa(os.Getuid()) // MIT Kerberos' default_ccache_name
-		if _, err := os.Stat(def); err == nil {
-			return def, nil
-		}
 		return "", nil
 	}
 	kind, p, typed := strings.Cut(v, ":")
