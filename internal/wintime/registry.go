@@ -24,6 +24,8 @@ type RegValue struct {
 type RegKey struct {
 	Path   string              // as printed, with the long hive name
 	Values map[string]RegValue // by value name in lower case (names are case-insensitive on Windows)
+	// Names maps each key of Values to the name as printed.
+	Names map[string]string
 }
 
 // Value returns the named value, ignoring letter case.
@@ -57,7 +59,7 @@ func ParseRegQuery(out string) map[string]*RegKey {
 		case strings.HasPrefix(line, "HKEY_") || strings.HasPrefix(line, "HKLM\\"):
 			k := normalizeKey(line)
 			if keys[k] == nil {
-				keys[k] = &RegKey{Path: line, Values: map[string]RegValue{}}
+				keys[k] = &RegKey{Path: line, Values: map[string]RegValue{}, Names: map[string]string{}}
 			}
 			cur = keys[k]
 		case cur != nil && line != "":
@@ -68,6 +70,7 @@ func ParseRegQuery(out string) map[string]*RegKey {
 			}
 			if name := strings.ToLower(m[1]); !hasValue(cur, name) {
 				cur.Values[name] = RegValue{Type: m[2], Data: m[3]}
+				cur.Names[name] = m[1]
 			}
 		case line == "":
 			// Blank lines surround sections in both formats; a value line

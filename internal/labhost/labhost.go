@@ -1,0 +1,373 @@
+// Package labhost saves the time settings of a Windows host and puts them
+// back: what the acceptance suite does to a real host (a lab VM) before its
+// first test and after each one, so that the host ends as it began and every
+// test starts from the same state.
+//
+// A Snapshot holds the registry values of the W32Time service's Parameters,
+// Config and TimeProviders keys and of the W32Time Group Policy tree, the
+// service's state and start type, and the time zone. Restore writes back
+// what differs (and deletes what was not there), sets the start type and the
+// state, tells the service, sets the zone, and reads everything again to
+// verify: it decides by that read-back, not by the commands' output, which is
+// localized.
+//
+// It is test support: it runs commands through the transport and reads them
+// with the time domain's parsers, and is imported only by tests.
+package labhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/w32time/terraform-provider-windows/internal/transport"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
+)
+
+// Runner runs one cmd.exe command line on the host: a *transport.Client.
+type Runner interface {
+	Run(ctx context.Context, cmdline string) (transport.Result, error)
+}
+
+// Snapshot is what Save read on a host.
+type Snapshot struct {
+	Version wintime.Version
+	// OEMCodePage is the host's, for decoding what programs that ignore the
+	// shell's code page print.
+	OEMCodePage int
+	// Keys holds the saved registry keys by their path in upper case with
+	// the short hive name (as wintime.ParseRegQuery gives them).
+	Keys     map[string]*wintime.RegKey
+	Service  wintime.ServiceState
+	Startup  wintime.StartType
+	TimeZone wintime.TimeZone
+}
+
+// saved reports whether the key at path (normalized) is one a Snapshot
+// holds: the service's Parameters, Config and TimeProviders keys and
+// everything under the Group Policy root. The service key itself (ImagePath,
+// Start, its security descriptor) is the service controller's, set with sc.
+func saved(path string) bool {
+	svc := strings.ToUpper(wintime.ServiceKey) + `\`
+	for _, sub := range []string{"PARAMETERS", "CONFIG", "TIMEPROVIDERS"} {
+		if path == svc+sub || strings.HasPrefix(path, svc+sub+`\`) {
+			return true
+		}
+	}
+	policy := strings.ToUpper(wintime.PolicyRootKey)
+	return path == policy || strings.HasPrefix(path, policy+`\`)
+}
+
+// readCommand reads everything a Snapshot holds: wintime's read of the
+// settings (both registry trees, sc query, sc qc), the facts (version, code
+// page) and the time zone.
+func readCommand() string {
+	return wintime.HostReadCommand()
+}
+
+// Save reads the host's time settings.
+func Save(ctx context.Context, r Runner) (*Snapshot, error) {
+	res, err := r.Run(ctx, readCommand())
+	if err != nil {
+		return nil, fmt.Errorf("reading the time settings: %w", err)
+	}
+	return parse(res.Stdout)
+}
+
+// parse reads the output of readCommand.
+func parse(out string) (*Snapshot, error) {
+	hr, err := wintime.ParseHostRead(out)
+	if err != nil {
+		return nil, fmt.Errorf("reading the time settings: %w", err)
+	}
+	s := &Snapshot{
+		Version:     hr.State.Version,
+		OEMCodePage: hr.Facts.OEMCodePage,
+		Keys:        map[string]*wintime.RegKey{},
+		Service:     hr.State.Service,
+		Startup:     hr.State.Local.Startup,
+		TimeZone:    hr.Facts.TimeZone,
+	}
+	// Only the first part of the output is the settings read: the facts
+	// read that follows lists other keys, none of them saved ones.
+	for path, k := range wintime.ParseRegQuery(out) {
+		if saved(path) {
+			s.Keys[path] = k
+		}
+	}
+	if s.Service == "" || s.Service == wintime.ServiceNotInstalled {
+		return nil, fmt.Errorf("the W32Time service is %q: labhost saves a host with W32Time installed", s.Service)
+	}
+	return s, nil
+}
+
+// Diff lists how now differs from s, one line per difference, in a stable
+// order; nil when they agree.
+func (s *Snapshot) Diff(now *Snapshot) []string {
+	var d []string
+	for _, path := range unionKeys(s.Keys, now.Keys) {
+		was, is := s.Keys[path], now.Keys[path]
+		switch {
+		case is == nil:
+			d = append(d, fmt.Sprintf("key %s is missing", was.Path))
+			continue
+		case was == nil:
+			d = append(d, fmt.Sprintf("key %s was not there", is.Path))
+			continue
+		}
+		for _, lower := range unionValues(was.Values, is.Values) {
+			a, okA := was.Values[lower]
+			b, okB := is.Values[lower]
+			name := originalName(was, lower)
+			if !okA {
+				name = originalName(is, lower)
+			}
+			switch {
+			case !okB:
+				d = append(d, fmt.Sprintf("%s\\%s is missing (was %s %q)", was.Path, name, a.Type, a.Data))
+			case !okA:
+				d = append(d, fmt.Sprintf("%s\\%s was not there (is %s %q)", was.Path, name, b.Type, b.Data))
+			case a != b:
+				d = append(d, fmt.Sprintf("%s\\%s is %s %q, was %s %q", was.Path, name, b.Type, b.Data, a.Type, a.Data))
+			}
+		}
+	}
+	if s.Startup != now.Startup {
+		d = append(d, fmt.Sprintf("the service's start type is %q, was %q", now.Startup, s.Startup))
+	}
+	if s.Service != now.Service {
+		d = append(d, fmt.Sprintf("the service is %s, was %s", now.Service, s.Service))
+	}
+	if !strings.EqualFold(s.TimeZone.ID, now.TimeZone.ID) || s.TimeZone.DSTOff != now.TimeZone.DSTOff {
+		d = append(d, fmt.Sprintf("the time zone is %q (daylight saving off: %v), was %q (%v)",
+			now.TimeZone.ID, now.TimeZone.DSTOff, s.TimeZone.ID, s.TimeZone.DSTOff))
+	}
+	return d
+}
+
+// ErrNotRestored is wrapped by Restore's error when the host still differs
+// from the snapshot after the restore.
+var ErrNotRestored = errors.New("the host was not restored")
+
+// Restore puts the host back as s was saved, then reads it again and
+// verifies it: the error lists what still differs (wrapping
+// ErrNotRestored), or why a command could not run.
+func Restore(ctx context.Context, r Runner, s *Snapshot) error {
+	now, err := Save(ctx, r)
+	if err != nil {
+		return err
+	}
+	lines, err := s.restoreCommands(now)
+	if err != nil {
+		return err
+	}
+	var failed []string // not a verdict: the read-back decides, but says why when it disagrees
+	for _, line := range lines {
+		res, err := r.Run(ctx, line)
+		if err != nil {
+			return fmt.Errorf("restoring: running %q: %w", line, err)
+		}
+		if res.ExitCode != 0 {
+			failed = append(failed, fmt.Sprintf("%q exited %d: %s", line, res.ExitCode, strings.TrimSpace(res.Stdout+" "+res.Stderr)))
+		}
+	}
+	back, err := Save(ctx, r)
+	if err != nil {
+		return fmt.Errorf("reading the host back after restoring it: %w", err)
+	}
+	if d := s.Diff(back); len(d) > 0 {
+		if len(failed) > 0 {
+			d = append(d, "restore commands that failed: "+strings.Join(failed, "; "))
+		}
+		return fmt.Errorf("%w: %s", ErrNotRestored, strings.Join(d, "; "))
+	}
+	return nil
+}
+
+// restoreCommands returns the command lines that turn now into s, each
+// within cmd.exe's limit: the registry first (values, then keys that were not
+// there), then the start type, the service state, `w32tm /config /update`
+// when the service runs afterwards (it rereads its configuration), and the
+// time zone.
+func (s *Snapshot) restoreCommands(now *Snapshot) ([]string, error) {
+	var steps []string
+	for _, path := range unionKeys(s.Keys, now.Keys) {
+		was, is := s.Keys[path], now.Keys[path]
+		if was == nil {
+			continue // deleted below, after its values' parents are settled
+		}
+		for _, name := range unionValues(was.Values, valuesOf(is)) {
+			a, okA := was.Values[name]
+			b, okB := valuesOf(is)[name]
+			switch {
+			case !okA:
+				steps = append(steps, fmt.Sprintf(`reg delete "%s" /v "%s" /f`, was.Path, originalName(is, name)))
+			case !okB || a != b:
+				add, err := regAdd(was.Path, originalName(was, name), a)
+				if err != nil {
+					return nil, err
+				}
+				steps = append(steps, add)
+			}
+		}
+		if is == nil && len(was.Values) == 0 {
+			steps = append(steps, fmt.Sprintf(`reg add "%s" /f`, was.Path))
+		}
+	}
+	// Keys that were not there, deepest first so that a parent goes after
+	// its children (reg delete of a key removes its subkeys anyway).
+	var extra []string
+	for path, k := range now.Keys {
+		if s.Keys[path] == nil && !coveredBy(path, s.Keys, now.Keys) {
+			extra = append(extra, k.Path)
+		}
+	}
+	slices.Sort(extra)
+	for _, p := range slices.Backward(extra) {
+		steps = append(steps, fmt.Sprintf(`reg delete "%s" /f`, p))
+	}
+	if s.Startup != now.Startup && s.Startup != "" {
+		steps = append(steps, "sc config w32time start= "+scStart[s.Startup])
+	}
+	switch {
+	case s.Service == wintime.ServiceRunning && now.Service != wintime.ServiceRunning:
+		steps = append(steps, "net start w32time")
+	case s.Service == wintime.ServiceStopped && now.Service != wintime.ServiceStopped:
+		steps = append(steps, "net stop w32time")
+	}
+	if s.Service == wintime.ServiceRunning && len(steps) > 0 {
+		steps = append(steps, "w32tm /config /update")
+	}
+	if s.TimeZone.ID != "" && (!strings.EqualFold(s.TimeZone.ID, now.TimeZone.ID) || s.TimeZone.DSTOff != now.TimeZone.DSTOff) {
+		id := s.TimeZone.ID
+		if s.TimeZone.DSTOff {
+			id += "_dstoff"
+		}
+		tz, err := wintime.TimeZoneSetCommand(s.Version, id)
+		if err != nil {
+			return nil, fmt.Errorf("restoring the time zone %q: %w", id, err)
+		}
+		steps = append(steps, tz)
+	}
+	return batch(steps)
+}
+
+// scStart is sc config's word for each start type.
+var scStart = map[wintime.StartType]string{
+	wintime.StartAutomatic: "auto", wintime.StartAutomaticDelayed: "delayed-auto",
+	wintime.StartManual: "demand", wintime.StartDisabled: "disabled",
+}
+
+// coveredBy reports whether an ancestor of path is also a key to delete (not
+// in saved but in now), whose deletion removes path with it.
+func coveredBy(path string, saved, now map[string]*wintime.RegKey) bool {
+	for p := path; ; {
+		i := strings.LastIndexByte(p, '\\')
+		if i < 0 {
+			return false
+		}
+		p = p[:i]
+		if saved[p] == nil && now[p] != nil {
+			return true
+		}
+	}
+}
+
+// batch joins steps with && into as few command lines as fit cmd.exe's
+// limit: && so that the first failure stops the line (the read-back then
+// reports what is left).
+func batch(steps []string) ([]string, error) {
+	var lines []string
+	cur := ""
+	for _, st := range steps {
+		if err := wintime.CheckCommandLine(st); err != nil {
+			return nil, fmt.Errorf("restoring: %w", err)
+		}
+		next := st
+		if cur != "" {
+			next = cur + " && " + st
+		}
+		if wintime.CheckCommandLine(next) != nil {
+			lines, next = append(lines, cur), st
+		}
+		cur = next
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines, nil
+}
+
+// regAdd returns the reg add that writes v as name under key. The data comes
+// from the host, not from a user, but still reaches cmd.exe: data with a
+// character cmd.exe would act on inside quotes (", %, and line breaks) is
+// refused, to be restored by hand, rather than quoted by a rule that would
+// have to be right for every version of cmd.exe.
+func regAdd(key, name string, v wintime.RegValue) (string, error) {
+	if strings.HasPrefix(name, "(") {
+		// The key's default value, printed under a localized pseudo-name
+		// such as (Default): reg add would create a value of that name.
+		return "", fmt.Errorf("restoring %s: its default value %s is not one this restore writes: set it by hand with regedit", key, name)
+	}
+	for _, s := range []string{key, name, v.Data} {
+		if strings.ContainsAny(s, "\"%\r\n") {
+			return "", fmt.Errorf("restoring %s\\%s: its data %q holds a character (\" or %% or a line break) "+
+				"this restore does not write through cmd.exe: set it by hand with regedit", key, name, v.Data)
+		}
+	}
+	switch v.Type {
+	case "REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE":
+	default:
+		return "", fmt.Errorf("restoring %s\\%s: type %s is not one reg add writes: set it by hand with regedit", key, name, v.Type)
+	}
+	return fmt.Sprintf(`reg add "%s" /v "%s" /t %s /d "%s" /f`, key, name, v.Type, v.Data), nil
+}
+
+// originalName returns the value's name as the host printed it (the key
+// holds names in lower case), for the command line: names are
+// case-insensitive, but a restored value should be spelt as it was.
+func originalName(k *wintime.RegKey, lower string) string {
+	if k != nil {
+		if n, ok := k.Names[lower]; ok {
+			return n
+		}
+	}
+	return lower
+}
+
+func valuesOf(k *wintime.RegKey) map[string]wintime.RegValue {
+	if k == nil {
+		return nil
+	}
+	return k.Values
+}
+
+func unionKeys(a, b map[string]*wintime.RegKey) []string {
+	var ks []string
+	for k := range a {
+		ks = append(ks, k)
+	}
+	for k := range b {
+		if a[k] == nil {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func unionValues(a, b map[string]wintime.RegValue) []string {
+	var ns []string
+	for n := range a {
+		ns = append(ns, n)
+	}
+	for n := range b {
+		if _, ok := a[n]; !ok {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	return ns
+}
