@@ -34,9 +34,9 @@ type Runner interface {
 // Snapshot is what Save read on a host.
 type Snapshot struct {
 	Version wintime.Version
-	// OEMCodePage is the host's, for decoding what programs that ignore the
-	// shell's code page print.
-	OEMCodePage int
+	// Facts are the host's facts as read with the settings: its locale,
+	// domain role and OEM code page, which the caller may need.
+	Facts wintime.Facts
 	// Keys holds the saved registry keys by their path in upper case with
 	// the short hive name (as wintime.ParseRegQuery gives them).
 	Keys     map[string]*wintime.RegKey
@@ -83,12 +83,12 @@ func parse(out string) (*Snapshot, error) {
 		return nil, fmt.Errorf("reading the time settings: %w", err)
 	}
 	s := &Snapshot{
-		Version:     hr.State.Version,
-		OEMCodePage: hr.Facts.OEMCodePage,
-		Keys:        map[string]*wintime.RegKey{},
-		Service:     hr.State.Service,
-		Startup:     hr.State.Local.Startup,
-		TimeZone:    hr.Facts.TimeZone,
+		Version:  hr.State.Version,
+		Facts:    hr.Facts,
+		Keys:     map[string]*wintime.RegKey{},
+		Service:  hr.State.Service,
+		Startup:  hr.State.Local.Startup,
+		TimeZone: hr.Facts.TimeZone,
 	}
 	// Only the first part of the output is the settings read: the facts
 	// read that follows lists other keys, none of them saved ones.
@@ -101,6 +101,25 @@ func parse(out string) (*Snapshot, error) {
 		return nil, fmt.Errorf("the W32Time service is %q: labhost saves a host with W32Time installed", s.Service)
 	}
 	return s, nil
+}
+
+// String lists what s holds, one registry value per line in the form reg
+// add takes, then the service and the time zone: for a person to put back by
+// hand what a run killed before it could restore left changed.
+func (s *Snapshot) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s)\n", s.Version.Release(), s.Version)
+	for _, path := range unionKeys(s.Keys, nil) {
+		k := s.Keys[path]
+		fmt.Fprintf(&b, "%s\n", k.Path)
+		for _, name := range unionValues(k.Values, nil) {
+			v := k.Values[name]
+			fmt.Fprintf(&b, "    %s    %s    %s\n", originalName(k, name), v.Type, v.Data)
+		}
+	}
+	fmt.Fprintf(&b, "W32Time service: %s, start type %s\n", s.Service, s.Startup)
+	fmt.Fprintf(&b, "time zone: %s (daylight saving off: %v)\n", s.TimeZone.ID, s.TimeZone.DSTOff)
+	return b.String()
 }
 
 // Diff lists how now differs from s, one line per difference, in a stable

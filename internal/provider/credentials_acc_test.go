@@ -20,7 +20,7 @@ import (
 // plan time on that resource's password, before any logon, and an import
 // reads the host with the provider's credentials.
 func TestAccPerHostCredentials(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	passwords := []string{"Laps-One-1!", "Laps-Two-2!"}
 	tgs := make([]*target, 2)
 	for i, pw := range passwords {
@@ -69,13 +69,13 @@ data "windows_host" "h1" {
 		}
 		return nil
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
 				Config: config(passwords[0], "null"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkRegistry(tgs[0], "Type", "NTP"),
+					checkRegistry(t, tgs[0], "Type", "NTP"),
 					resource.TestCheckResourceAttr("windows_ntp_config.h0", "password", passwords[0]),
 					resource.TestCheckNoResourceAttr("windows_ntp_config.h0", "username"),
 					resource.TestCheckResourceAttr("windows_time_zone.h1", "password", passwords[1]),

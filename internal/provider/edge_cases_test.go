@@ -17,7 +17,7 @@ import (
 // spelling of the same host does not, and a change of on_destroy alone
 // touches no host.
 func TestAccNTPConfig_hostChanges(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022"})
 	other := newTarget(t, winsim.Options{Profile: "2022"})
 	// "localhost:PORT" is the same host as "127.0.0.1:PORT" to the WinRM
@@ -30,7 +30,7 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 		tgc.host = host
 		return ntpConfig(&tgc, "NTP", twoPeers, extra)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: withHost(lower, "")},
@@ -55,7 +55,7 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkRegistry(other, "Type", "NTP"),
+					checkRegistry(t, other, "Type", "NTP"),
 					// the replaced resource was destroyed with on_destroy = "reset"
 					checkRan(tg, "w32tm /register"),
 				),
@@ -69,20 +69,20 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 // an unknown Type) show as drift and are overwritten by apply; unmanaged
 // peers with unnamed bits do not break later updates.
 func TestAccNTPConfig_oddHostValues(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2003"})
 	set := func(name, data string) func() {
 		return func() {
 			tg.sim.Machine().SetString(wintime.ParametersKey, name, data)
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: set("NtpServer", "a.pool.ntp.org,b.pool.ntp.org"),
 				Config:    ntpConfig(tg, "NTP", twoPeers, ""),
-				Check:     checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+				Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 			},
 			{
 				PreConfig:          set("Type", "Bogus"),
@@ -92,20 +92,20 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 			},
 			{
 				Config: ntpConfig(tg, "NTP", twoPeers, ""),
-				Check:  checkRegistry(tg, "Type", "NTP"),
+				Check:  checkRegistry(t, tg, "Type", "NTP"),
 			},
 			{
 				// Peers left unmanaged, holding a bit Windows does not name.
 				PreConfig: set("NtpServer", "ntp.nict.jp,0x19"),
 				Config:    ntpConfig(tg, "NT5DS", "", ""),
-				Check:     checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x19"),
+				Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x19"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectPeers(resName, peer("ntp.nict.jp", "SpecialInterval", "Client", "0x10")),
 				},
 			},
 			{
 				Config: ntpConfig(tg, "NoSync", "", ""),
-				Check:  checkRegistry(tg, "Type", "NoSync"),
+				Check:  checkRegistry(t, tg, "Type", "NoSync"),
 			},
 		},
 	})
@@ -115,7 +115,7 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 // depends on a resource not created yet, plan neither connects nor replaces
 // resources that name their host; apply then works.
 func TestAccNTPConfig_unknownProviderSettings(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2019"})
 	cfg := func(suffix string) string {
 		return fmt.Sprintf(`
@@ -135,7 +135,7 @@ resource "windows_ntp_config" "test" {
 }
 `, simPassword+suffix, simUser, suffix, tg.host)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: cfg("")},

@@ -24,7 +24,7 @@ type profileTarget struct {
 // everyProfile starts one simulated host per profile and locale.
 func everyProfile(t *testing.T, role winhost.Role) []profileTarget {
 	t.Helper()
-	needSim(t)
+	needSim(t, "not converted yet")
 	var out []profileTarget
 	for _, p := range winhost.Profiles() {
 		for _, loc := range []winhost.Locale{winhost.EnUS, winhost.JaJP} {
@@ -66,7 +66,7 @@ func TestAccHostDataSource(t *testing.T) {
 			checks = append(checks, resource.TestCheckResourceAttrSet(addr, "time_zone"))
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: dataSources("windows_host", tgs),

@@ -15,7 +15,7 @@ import (
 // counted by the simulator. Data sources read during the apply, after the
 // writes they depend on, see them.
 func TestAccHostRead_mixedPlanOneCommand(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	hosts := startFleet(t, 4)
 	control := &target{sim: hosts[3], host: hosts[3].Addr()}
 	tgs := make([]*target, 3)
@@ -62,7 +62,7 @@ data "windows_ntp_status" "h%[1]d" {
 			}
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{

@@ -154,15 +154,12 @@ func checkNotRan(tg *target, s string) resource.TestCheckFunc {
 	}
 }
 
-// checkRegistry asserts a W32Time Parameters value on the simulated host.
-func checkRegistry(tg *target, name, want string) resource.TestCheckFunc {
+// checkRegistry asserts a W32Time Parameters value on the host.
+func checkRegistry(t *testing.T, tg *target, name, want string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if tg.sim == nil {
-			return nil
-		}
-		v, ok := tg.sim.Machine().GetValue(wintime.ParametersKey, name)
-		if !ok || v.Str != want {
-			return fmt.Errorf("registry value %s = %q (present: %v), want %q", name, v.Str, ok, want)
+		v, ok := tg.query(t, wintime.ParametersKey, name)
+		if !ok || v.Data != want {
+			return fmt.Errorf("registry value %s = %q (present: %v), want %q", name, v.Data, ok, want)
 		}
 		return nil
 	}
@@ -188,7 +185,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 					// The registry write must be followed by w32tm telling the service.
 					noSyncThen = `/v Type /t REG_SZ /d NoSync /f && w32tm /config /update && (`
 				}
-				resource.ParallelTest(t, resource.TestCase{
+				accTest(t, resource.TestCase{
 					ProtoV6ProviderFactories: testFactories(t),
 					Steps: []resource.TestStep{
 						{
@@ -201,8 +198,8 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 								resource.TestCheckResourceAttr(resName, "on_destroy", "keep"),
 								resource.TestCheckResourceAttrSet(resName, "os_version"),
 								checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /reliable:YES /update`),
-								checkRegistry(tg, "Type", "AllSync"),
-								checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+								checkRegistry(t, tg, "Type", "AllSync"),
+								checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 							),
 							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
 						},
@@ -216,7 +213,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 								resource.TestCheckResourceAttr(resName, "type", "NTP"),
 								resource.TestCheckResourceAttr(resName, "reliable", "false"),
 								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /reliable:NO /update`),
-								checkRegistry(tg, "Type", "NTP"),
+								checkRegistry(t, tg, "Type", "NTP"),
 							),
 							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
 						},
@@ -226,7 +223,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
 								checkRan(tg, "/syncfromflags:DOMHIER /update"),
-								checkRegistry(tg, "Type", "NT5DS"),
+								checkRegistry(t, tg, "Type", "NT5DS"),
 							),
 							// unmanaged peers stay as the host holds them
 							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
@@ -238,7 +235,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 								resource.TestCheckResourceAttr(resName, "type", "NoSync"),
 								checkRan(tg, noSync),
 								checkRan(tg, noSyncThen),
-								checkRegistry(tg, "Type", "NoSync"),
+								checkRegistry(t, tg, "Type", "NoSync"),
 							),
 						},
 						{
@@ -263,7 +260,7 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "NTP"),
 								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
-								checkRegistry(tg, "Type", "NTP"),
+								checkRegistry(t, tg, "Type", "NTP"),
 							),
 						},
 						{
@@ -281,11 +278,11 @@ func TestAccNTPConfig_matrix(t *testing.T) {
 							Check: resource.ComposeAggregateTestCheckFunc(
 								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
 								checkRan(tg, allSync),
-								checkRegistry(tg, "Type", "AllSync"),
+								checkRegistry(t, tg, "Type", "AllSync"),
 							),
 						},
 					},
-					CheckDestroy: checkReset(tg, role),
+					CheckDestroy: checkReset(t, tg),
 				})
 				if legacy {
 					if err := checkNotRan(tg, "/syncfromflags:ALL")(nil); err != nil {
@@ -304,7 +301,7 @@ func TestAccNTPConfig_drift(t *testing.T) {
 		t.Run(string(p), func(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p})
 			cfg := ntpConfig(tg, "NTP", twoPeers, "")
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{
 					{Config: cfg},
@@ -326,7 +323,7 @@ func TestAccNTPConfig_drift(t *testing.T) {
 						}},
 						Check: resource.ComposeAggregateTestCheckFunc(
 							resource.TestCheckResourceAttr(resName, "type", "NTP"),
-							checkRegistry(tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+							checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 						),
 						ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
 					},
@@ -348,20 +345,17 @@ func TestAccNTPConfig_drift(t *testing.T) {
 // checkReset expects the Windows defaults of role after a destroy with
 // on_destroy = "reset": a standalone server on NTP, a domain member or
 // controller on NT5DS, the service running.
-func checkReset(tg *target, role winhost.Role) resource.TestCheckFunc {
+func checkReset(t *testing.T, tg *target) resource.TestCheckFunc {
 	want := "NT5DS"
-	if role == winhost.Standalone {
+	if tg.role == winhost.Standalone {
 		want = "NTP"
 	}
 	return resource.ComposeAggregateTestCheckFunc(
 		checkRan(tg, "w32tm /unregister", "w32tm /register"),
-		checkRegistry(tg, "Type", want),
+		checkRegistry(t, tg, "Type", want),
 		func(*terraform.State) error {
-			if tg.sim == nil {
-				return nil
-			}
-			if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
-				return fmt.Errorf("service is %s after reset, want RUNNING", s)
+			if s := tg.serviceState(t); s != wintime.ServiceRunning {
+				return fmt.Errorf("service is %s after reset, want running", s)
 			}
 			return nil
 		},
@@ -371,16 +365,16 @@ func checkReset(tg *target, role winhost.Role) resource.TestCheckFunc {
 // TestAccNTPConfig_keepOnDestroy destroys with the default on every profile
 // and role and expects the host untouched.
 func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	for _, p := range winhost.Profiles() {
 		for _, role := range []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController} {
 			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
 				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
-				resource.ParallelTest(t, resource.TestCase{
+				accTest(t, resource.TestCase{
 					ProtoV6ProviderFactories: testFactories(t),
 					Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
 					CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-						checkRegistry(tg, "Type", "NoSync"),
+						checkRegistry(t, tg, "Type", "NoSync"),
 						checkNotRan(tg, "/unregister"),
 					),
 				})
@@ -392,9 +386,9 @@ func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
 // TestAccNTPConfig_japanese2003 runs against a Japanese Server 2003, whose
 // w32tm answers in code page 932 whatever the shell asked for.
 func TestAccNTPConfig_japanese2003(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2003", Locale: winhost.JaJP})
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -402,7 +396,7 @@ func TestAccNTPConfig_japanese2003(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(resName, "os_version", "5.2.3790"),
 					checkRan(tg, "/syncfromflags:DOMHIER,MANUAL"),
-					checkRegistry(tg, "Type", "AllSync"),
+					checkRegistry(t, tg, "Type", "AllSync"),
 				),
 			},
 			{
@@ -422,18 +416,18 @@ func TestAccNTPConfig_japanese2003(t *testing.T) {
 // TestAccNTPConfig_stoppedService expects the provider to start a stopped
 // W32Time service before applying.
 func TestAccNTPConfig_stoppedService(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	for _, p := range []winhost.Profile{"2003", "2025"} {
 		t.Run(string(p), func(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p})
 			tg.sim.Machine().SetServiceRunning(false)
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config: ntpConfig(tg, "NTP", twoPeers, ""),
 					Check: resource.ComposeAggregateTestCheckFunc(
 						checkRan(tg, "net start w32time"),
-						checkRegistry(tg, "Type", "NTP"),
+						checkRegistry(t, tg, "Type", "NTP"),
 						func(*terraform.State) error {
 							if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
 								return fmt.Errorf("service is %s, want RUNNING", s)
@@ -450,10 +444,10 @@ func TestAccNTPConfig_stoppedService(t *testing.T) {
 // TestAccNTPConfig_groupPolicy expects a clear error when Group Policy holds
 // the value the configuration asks to change.
 func TestAccNTPConfig_groupPolicy(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2019", Role: winhost.Member})
 	tg.sim.Machine().SetString(wintime.PolicyParametersKey, "Type", "NT5DS")
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config:      ntpConfig(tg, "NTP", twoPeers, ""),
@@ -465,7 +459,7 @@ func TestAccNTPConfig_groupPolicy(t *testing.T) {
 // TestAccNTPConfig_fleet manages several hosts from one provider block, the
 // resources taking the provider's host where they name none.
 func TestAccNTPConfig_fleet(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	hosts := startFleet(t, 3)
 	cfg := fleetConfig(hosts[0].Addr(), hosts[1:], `  type        = "NTP"
   ntp_servers = [{ address = "ntp.nict.jp" }]`) + `
@@ -473,7 +467,7 @@ resource "windows_ntp_config" "default_host" {
   type = "NT5DS"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: cfg,
@@ -544,7 +538,7 @@ host = "dc01;calc"`, `Invalid host`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config:      provider + "resource \"windows_ntp_config\" \"test\" {\n" + tt.body + "\n}\n",
@@ -558,10 +552,10 @@ host = "dc01;calc"`, `Invalid host`},
 
 // TestAccNTPConfigDataSource reads a host without managing it.
 func TestAccNTPConfigDataSource(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2003", Role: winhost.Member})
 	tg.sim.Machine().SetString(wintime.PolicyParametersKey, "NtpServer", "ntp.nict.jp,0x9")
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: tg.provider + fmt.Sprintf(`

@@ -123,7 +123,7 @@ func startupsFor(v wintime.Version) (first, second string) {
 // as it is with an empty plan; on a version without some of them, setting
 // those fails the apply, naming them and the versions that have them.
 func TestAccNTPConfig_tunables(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	roles := []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
 	for i, p := range winhost.Profiles() {
 		t.Run(string(p), func(t *testing.T) {
@@ -177,7 +177,7 @@ func TestAccNTPConfig_tunables(t *testing.T) {
 					Check:       checkNotRan(tg, "reg add"),
 				})
 			}
-			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+			accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
 		})
 	}
 }
@@ -222,7 +222,7 @@ func checkOneUpdate(tg *target) resource.TestCheckFunc {
 // the apply with the reason, nothing written; the plan's warning is checked
 // through the CLI in TestAccNTPConfig_policyWarning.
 func TestAccNTPConfig_policyTunable(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022", Role: winhost.Member})
 	tg.sim.Machine().SetDWord(wintime.PolicyNtpClientKey, "SpecialPollInterval", 900)
 	ds := tg.provider + fmt.Sprintf(`
@@ -231,7 +231,7 @@ data "windows_ntp_config" "test" {
 }
 `, tg.host)
 	overrides := knownvalue.MapExact(map[string]knownvalue.Check{"special_poll_interval": knownvalue.StringExact("900")})
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -279,7 +279,7 @@ data "windows_ntp_config" "test" {
 // TestAccNTPConfig_policyWarning: the plan of a value Group Policy holds
 // warns, naming the attribute and the policy's value.
 func TestAccNTPConfig_policyWarning(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2016", Role: winhost.Member})
 	tg.sim.Machine().SetDWord(wintime.PolicyConfigKey, "MaxPollInterval", 8)
 	d := newCLIDir(t, ntpConfig(tg, "NT5DS", "", ""))
@@ -304,9 +304,9 @@ func TestAccNTPConfig_policyWarning(t *testing.T) {
 // data it succeeds; without (winsim: time sources unreachable), the apply
 // succeeds with a warning and the settings are written.
 func TestAccNTPConfig_resync(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2019"})
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -339,7 +339,7 @@ func TestAccNTPConfig_resync(t *testing.T) {
 // W32Time is manual (trigger start) by default and stopped after a reboot,
 // keeps time after a reboot once service_startup is automatic.
 func TestAccNTPConfig_startupReboot(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	// SyncDelay < 0: a started service synchronises at once (the simulator's
 	// default waits a few seconds, as Windows does), so that the check after
 	// the reboot sees the start type's effect, not the clock.
@@ -357,7 +357,7 @@ func TestAccNTPConfig_startupReboot(t *testing.T) {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -386,7 +386,7 @@ func TestAccNTPConfig_startupReboot(t *testing.T) {
 // TestAccNTPConfig_badRanges: out-of-range values are refused at plan time,
 // naming the attribute, the range and the unit.
 func TestAccNTPConfig_badRanges(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022"})
 	tests := []struct{ extra, want string }{
 		{"  min_poll_interval = 18", `min_poll_interval: "18" is not allowed; write 0 to 17 log2 seconds`},
@@ -404,7 +404,7 @@ func TestAccNTPConfig_badRanges(t *testing.T) {
 			ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tt.want), ` `, `\s+`)),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
 	if slices.ContainsFunc(tg.history(), func(l string) bool { return strings.Contains(l, "reg add") }) {
 		t.Errorf("a refused configuration wrote the host: %q", tg.history())
 	}
@@ -415,7 +415,7 @@ func TestAccNTPConfig_badRanges(t *testing.T) {
 // resync_on_apply and policy_overrides existed: the plan must show no change
 // (the refresh fills the new attributes from the host).
 func TestAccNTPConfig_stateBeforeTunables(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022"})
 	v := versionOf(t, tg)
 	config := ntpConfig(tg, "NTP", `  ntp_servers = [{ address = "time.windows.com" }]`, "")

@@ -43,7 +43,7 @@ func TestAccNTPStatusDataSource(t *testing.T) {
 		stateChecks = append(stateChecks, statecheck.ExpectKnownValue(addr, tfjsonpath.New("peers"),
 			knownvalue.ListSizeExact(1)))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config:            dataSources("windows_ntp_status", tgs),
@@ -56,7 +56,7 @@ func TestAccNTPStatusDataSource(t *testing.T) {
 // TestAccNTPStatusDataSource_stopped reads a host whose service is stopped:
 // a state, not an error.
 func TestAccNTPStatusDataSource_stopped(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	for _, p := range []winhost.Profile{winhost.P2003, winhost.P2022} {
 		t.Run(string(p), func(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p, Locale: winhost.JaJP})
@@ -66,7 +66,7 @@ func TestAccNTPStatusDataSource_stopped(t *testing.T) {
 			if p == winhost.P2003 {
 				check = resource.TestCheckNoResourceAttr(addr, "synchronized")
 			}
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{{
 					Config: tg.provider + fmt.Sprintf("data \"windows_ntp_status\" \"test\" {\n  host = %q\n}\n", tg.host),

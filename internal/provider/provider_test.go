@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/w32time/terraform-provider-windows/internal/transport"
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
 	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
 // testFactories serve the provider in-process to the CLI under test. Every
@@ -36,26 +36,36 @@ const (
 	simPassword = "Sim-Passw0rd!"
 )
 
-// target is a Windows host under test: a simulated one, or the real host
-// named by WINDOWS_HOST when it is set.
+// target is a Windows host under test: a simulated one, or in real-host
+// mode one of the real hosts (see realhost_test.go).
 type target struct {
 	sim  *winsim.Host // nil for a real host
+	lab  *labHost     // nil for a simulated host
 	host string       // host[:port] as the resource's host attribute takes it
 	// provider is the provider block for this target.
 	provider string
+	// profile, locale and role are the host's, so that a test can expect
+	// what its version does ("" profile: a version the simulator has not).
+	profile winhost.Profile
+	locale  winhost.Locale
+	role    winhost.Role
 }
 
-// realHost reports whether the acceptance tests run against a real Windows
-// host (WINDOWS_HOST and credentials set) rather than the simulator.
-func realHost() bool { return os.Getenv("WINDOWS_HOST") != "" }
+// realHost reports whether the acceptance tests run against real Windows
+// hosts (real-host mode) rather than the simulator.
+func realHost() bool { return lab != nil }
 
 // newTarget returns the host a test runs against: a fresh simulated host with
-// opts, or the real host from the environment. Tests that depend on simulator
-// features skip themselves on a real host via needSim.
+// opts, or in real-host mode a real host with the profile, locale and role
+// opts ask for (any, where they ask none), which the test then has to itself
+// (see labHosts.realTarget). A test that needs more of the simulator than
+// that skips itself on a real host, with needSim or because opts ask for it.
+// In real-host mode newTarget makes the test parallel: run its test case
+// with accTest.
 func newTarget(t *testing.T, opts winsim.Options) *target {
 	t.Helper()
 	if realHost() {
-		return &target{host: os.Getenv("WINDOWS_HOST"), provider: `provider "windows" {}`}
+		return lab.realTarget(t, opts)
 	}
 	if opts.Username == "" {
 		opts.Username, opts.Password = simUser, simPassword
@@ -65,6 +75,7 @@ func newTarget(t *testing.T, opts winsim.Options) *target {
 		t.Fatalf("starting a simulated host: %v", err)
 	}
 	t.Cleanup(func() { _ = h.Close() })
+	cfg := h.Machine().Config()
 	return &target{
 		sim:  h,
 		host: h.Addr(),
@@ -75,14 +86,30 @@ provider "windows" {
   timeout  = "30s"
 }
 `, opts.Username, opts.Password),
+		profile: cfg.Profile, locale: cfg.Locale, role: cfg.Role,
 	}
 }
 
-// needSim skips a test that needs the simulator's control of the host.
-func needSim(t *testing.T) {
+// newTargets returns n different hosts for one test, as newTarget does.
+func newTargets(t *testing.T, n int, opts winsim.Options) []*target {
 	t.Helper()
 	if realHost() {
-		t.Skip("this test changes the host behind the provider's back through the simulator")
+		return lab.realTargets(t, n, opts)
+	}
+	tgs := make([]*target, n)
+	for i := range tgs {
+		tgs[i] = newTarget(t, opts)
+	}
+	return tgs
+}
+
+// needSim skips a test in real-host mode; why says what of the simulator it
+// needs (fault injection, its request counts, a setting no real host can be
+// put in through WinRM), for the run's list of skips.
+func needSim(t *testing.T, why string) {
+	t.Helper()
+	if realHost() {
+		skipReal(t, "needs the simulator: "+why)
 	}
 }
 
@@ -90,10 +117,14 @@ func needSim(t *testing.T) {
 // tests that change a host behind Terraform's back (works on real hosts too).
 func (tg *target) run(t *testing.T, cmdline string) transport.Result {
 	t.Helper()
-	cfg := transport.Config{Host: tg.host, Username: simUser, Password: simPassword, Timeout: 30 * time.Second}
-	if tg.sim == nil {
-		cfg.Username, cfg.Password = os.Getenv("WINDOWS_USERNAME"), os.Getenv("WINDOWS_PASSWORD")
+	if tg.lab != nil {
+		res, err := tg.lab.client.Run(t.Context(), cmdline)
+		if err != nil {
+			t.Fatalf("running %q on %s: %v", cmdline, tg.host, err)
+		}
+		return res
 	}
+	cfg := transport.Config{Host: tg.host, Username: simUser, Password: simPassword, Timeout: 30 * time.Second}
 	name, port, err := splitHostPort(tg.host)
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +140,101 @@ func (tg *target) run(t *testing.T, cmdline string) transport.Result {
 		t.Fatalf("running %q on %s: %v", cmdline, tg.host, err)
 	}
 	return res
+}
+
+// mustRun runs a command on the target that must exit 0.
+func (tg *target) mustRun(t *testing.T, cmdline string) {
+	t.Helper()
+	if res := tg.run(t, cmdline); res.ExitCode != 0 {
+		t.Fatalf("%q on %s exited %d: %s%s", cmdline, tg.host, res.ExitCode, res.Stdout, res.Stderr)
+	}
+}
+
+// query reads one registry value: from the simulator's registry, or with
+// reg query on a real host. Data is as reg query prints it (REG_DWORD as
+// 0x hexadecimal).
+func (tg *target) query(t *testing.T, key, name string) (wintime.RegValue, bool) {
+	t.Helper()
+	if tg.sim != nil {
+		v, ok := tg.sim.Machine().GetValue(key, name)
+		switch v.Type {
+		case "REG_DWORD", "REG_QWORD":
+			return wintime.RegValue{Type: v.Type, Data: fmt.Sprintf("0x%x", v.Num)}, ok
+		case "REG_MULTI_SZ":
+			return wintime.RegValue{Type: v.Type, Data: strings.Join(v.Multi, `\0`)}, ok
+		}
+		return wintime.RegValue{Type: v.Type, Data: v.Str}, ok
+	}
+	res := tg.run(t, `reg query "`+key+`" /v `+name)
+	if res.ExitCode != 0 {
+		return wintime.RegValue{}, false
+	}
+	return wintime.LookupKey(wintime.ParseRegQuery(res.Stdout), key).Value(name)
+}
+
+// setString writes a REG_SZ value behind Terraform's back.
+func (tg *target) setString(t *testing.T, key, name, data string) {
+	t.Helper()
+	if tg.sim != nil {
+		tg.sim.Machine().SetString(key, name, data)
+		return
+	}
+	tg.mustRun(t, `reg add "`+key+`" /v `+name+` /t REG_SZ /d "`+data+`" /f`)
+}
+
+// setDWord writes a REG_DWORD value behind Terraform's back.
+func (tg *target) setDWord(t *testing.T, key, name string, n uint32) {
+	t.Helper()
+	if tg.sim != nil {
+		tg.sim.Machine().SetDWord(key, name, n)
+		return
+	}
+	tg.mustRun(t, fmt.Sprintf(`reg add "%s" /v %s /t REG_DWORD /d %d /f`, key, name, n))
+}
+
+// deleteKey removes a registry key and its subkeys, if it exists.
+func (tg *target) deleteKey(t *testing.T, key string) {
+	t.Helper()
+	if tg.sim != nil {
+		tg.sim.Machine().DeleteKey(key)
+		return
+	}
+	tg.run(t, `reg delete "`+key+`" /f`)
+}
+
+// serviceState returns the W32Time service's state.
+func (tg *target) serviceState(t *testing.T) wintime.ServiceState {
+	t.Helper()
+	if tg.sim != nil {
+		return map[string]wintime.ServiceState{
+			"RUNNING": wintime.ServiceRunning, "STOPPED": wintime.ServiceStopped, "NOT_INSTALLED": wintime.ServiceNotInstalled,
+		}[tg.sim.Machine().ServiceState()]
+	}
+	st, err := wintime.ParseState(tg.run(t, "ver & sc query w32time").Stdout)
+	if err != nil {
+		t.Fatalf("reading the W32Time service state of %s: %v", tg.host, err)
+	}
+	return st.Service
+}
+
+// setServiceRunning starts or stops W32Time behind Terraform's back, and
+// checks that it is in that state.
+func (tg *target) setServiceRunning(t *testing.T, running bool) {
+	t.Helper()
+	want := wintime.ServiceStopped
+	if running {
+		want = wintime.ServiceRunning
+	}
+	if tg.sim != nil {
+		tg.sim.Machine().SetServiceRunning(running)
+	} else if running {
+		tg.run(t, "net start w32time") // exit 2 when it already runs: the read below decides
+	} else {
+		tg.run(t, "net stop w32time")
+	}
+	if got := tg.serviceState(t); got != want {
+		t.Fatalf("W32Time on %s is %s, want %s", tg.host, got, want)
+	}
 }
 
 // history returns the command lines the simulated host ran.

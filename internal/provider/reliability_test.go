@@ -32,7 +32,7 @@ import (
 // the address the resource's host attribute takes.
 func simHost(t *testing.T, opts winsim.Options) *winsim.Host {
 	t.Helper()
-	needSim(t)
+	needSim(t, "not converted yet")
 	return newTarget(t, opts).sim
 }
 
@@ -110,7 +110,7 @@ func TestAccReliability_transientFaults(t *testing.T) {
 	// 10 retries per request: a spurious failure needs 11 faults in a row (0.2^11).
 	const extra = `  max_retries = 10`
 	from := 0
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -118,7 +118,7 @@ func TestAccReliability_transientFaults(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(resName, "type", "AllSync"),
 					checkHostType(h, "AllSync"),
-					checkRegistry(&target{sim: h}, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+					checkRegistry(t, &target{sim: h}, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 					checkAppliedOnce(h, &from, `/syncfromflags:ALL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
@@ -171,7 +171,7 @@ func TestAccReliability_droppedConnection(t *testing.T) {
 		v, _ := h.Machine().GetValue(wintime.ParametersKey, "Type")
 		return v.Str
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: relConfig(h, extra, "NTP", twoPeers), Check: checkHostType(h, "NTP")},
@@ -232,7 +232,7 @@ func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 func TestAccReliability_hungCommand(t *testing.T) {
 	h := simHost(t, winsim.Options{})
 	const extra = `  timeout = "3s"`
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: relConfig(h, extra, "NTP", twoPeers), Check: checkHostType(h, "NTP")},
@@ -264,7 +264,7 @@ func TestAccReliability_hungCommand(t *testing.T) {
 func TestAccReliability_expiredShells(t *testing.T) {
 	h := simHost(t, winsim.Options{})
 	var opened int
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{Config: relConfig(h, "", "NTP", twoPeers), Check: checkHostType(h, "NTP")},
@@ -295,7 +295,7 @@ func TestAccReliability_shellQuota(t *testing.T) {
 	h := simHost(t, winsim.Options{MaxShellsPerUser: 2})
 	cfg := fleetConfig("", slices.Repeat([]*winsim.Host{h}, 6), `  type        = "NTP"
   ntp_servers = [{ address = "ntp.nict.jp" }]`)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: cfg,
@@ -398,7 +398,7 @@ resource "windows_ntp_config" "test" {
   type = "NT5DS"
 }
 `, tt.user, tt.password, tt.extra, h.Addr())
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(tt.want)}},
 			})
@@ -412,7 +412,7 @@ resource "windows_ntp_config" "test" {
 func TestAccReliability_httpsVerification(t *testing.T) {
 	h := simHost(t, winsim.Options{HTTPS: true})
 	ca := fmt.Sprintf("  https   = true\n  ca_cert = %q", string(h.CertPEM()))
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -428,12 +428,12 @@ func TestAccReliability_httpsVerification(t *testing.T) {
 // runs with it. plugin-testing offers no -parallelism flag, so the CLI runs
 // them with its default of 10 at a time.
 func TestAccReliability_fleet100(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	const n = 100
 	hosts := startFleet(t, n)
 	cfg := fleetConfig("", hosts, `  type        = "AllSync"
   ntp_servers = [{ address = "ntp.nict.jp" }, { address = "time.windows.com", flags = ["UseAsFallbackOnly", "Client"] }]`)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: cfg,

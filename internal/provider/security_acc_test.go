@@ -20,7 +20,7 @@ import (
 // the plan fails on the provider's password with a message naming both, and
 // no host sees a logon (not even one HTTP request).
 func TestAccProvider_noPassword(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
 	t.Setenv("WINDOWS_PASSWORD", "")
 	if err := os.Unsetenv("WINDOWS_PASSWORD"); err != nil {
@@ -53,7 +53,7 @@ resource "windows_ntp_config" "test" {
 // ways out; with depends_on, the read waits for the apply, and the plan still
 // makes no request.
 func TestAccNTPConfigDataSource_unknownPassword(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
 	cfg := func(dependsOn string) string {
 		return fmt.Sprintf(`
@@ -80,7 +80,7 @@ data "windows_ntp_config" "test" {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -110,7 +110,7 @@ data "windows_ntp_config" "test" {
 // next plan is empty (plugin-testing plans with -out, runs the PreApply
 // checks, applies the saved plan, then expects an empty plan).
 func TestAccNTPConfig_savedPlanUnmanagedDrift(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022"})
 	behindTheBack := planCheckFunc(func(plancheck.CheckPlanRequest) error {
 		m := tg.sim.Machine()
@@ -118,7 +118,7 @@ func TestAccNTPConfig_savedPlanUnmanagedDrift(t *testing.T) {
 		m.SetDWord(wintime.ConfigKey, "AnnounceFlags", 0x5)
 		return nil
 	})
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -135,7 +135,7 @@ func TestAccNTPConfig_savedPlanUnmanagedDrift(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
 					resource.TestCheckResourceAttr(resName, "reliable", "true"),
-					checkRegistry(tg, "NtpServer", "changed.example.com,0x8"),
+					checkRegistry(t, tg, "NtpServer", "changed.example.com,0x8"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, peer("changed.example.com", "Client"))},
 			},
@@ -162,7 +162,7 @@ func TestAccNTPConfig_tooManyServers(t *testing.T) {
 		fmt.Fprintf(&b, "    { address = \"%s.%s.%s.p%02d.example\" },\n", label, label, label, i)
 	}
 	b.WriteString("  ]")
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config: `
@@ -185,7 +185,7 @@ resource "windows_ntp_config" "test" {
 // are warned about once in a plan; one resource, even one that is replaced
 // (planned twice by the CLI), is not.
 func TestAccNTPConfig_sharedHost(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	tg := newTarget(t, winsim.Options{Profile: "2022"})
 	other := newTarget(t, winsim.Options{Profile: "2022"})
 	port := tg.host[strings.LastIndex(tg.host, ":"):]

@@ -35,7 +35,7 @@ func timeZoneConfig(tg *target, zone string) string {
 func TestAccTimeZone(t *testing.T) {
 	tg := newTarget(t, winsim.Options{Profile: winhost.P2022, Locale: winhost.JaJP})
 	const addr = "windows_time_zone.test"
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
@@ -92,8 +92,8 @@ func TestAccTimeZone(t *testing.T) {
 // fails the apply with the host's own message.
 func TestAccTimeZone_missingOnHost(t *testing.T) {
 	tg := newTarget(t, winsim.Options{Profile: winhost.P2022})
-	needSim(t)
-	resource.ParallelTest(t, resource.TestCase{
+	needSim(t, "not converted yet")
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
 			Config:      timeZoneConfig(tg, "Antarctica/Casey"),
@@ -105,11 +105,11 @@ func TestAccTimeZone_missingOnHost(t *testing.T) {
 // TestAccTimeZone_2003 sets the zone of hosts without tzutil, and reads it
 // back through the zones' standard names.
 func TestAccTimeZone_2003(t *testing.T) {
-	needSim(t)
+	needSim(t, "not converted yet")
 	for _, p := range []winhost.Profile{winhost.P2003, winhost.P2008} {
 		t.Run(string(p), func(t *testing.T) {
 			tg := newTarget(t, winsim.Options{Profile: p, Locale: winhost.JaJP})
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testFactories(t),
 				Steps: []resource.TestStep{
 					{
