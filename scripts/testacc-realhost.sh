@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Runs the acceptance suite in real-host mode against simulated hosts started
-# as plain winsim processes, without their control API: the suite can only
-# reach them over WinRM, as it would a lab VM. Prints how many tests ran and
-# were skipped, with each skip's reason, and fails when fewer than
-# REALHOST_MIN_RUN of them ran, when one failed, or when a host was not
-# restored as it was saved.
+# Runs the acceptance suite in real-host mode (internal/provider/realhost_test.go)
+# and prints how many tests ran and were skipped, with each skip's reason. It
+# fails when a test failed, when a host was not restored as it was saved, or
+# when fewer than REALHOST_MIN_RUN of the tests ran.
 #
 # usage: scripts/testacc-realhost.sh [CLI_PATH]   (default: scripts/tfcli.sh's)
 #
-# The hosts: Server 2003 (en-US, standalone), 2012 R2 (ja-JP, standalone) and
-# 2022 (en-US, domain member). Environment (optional):
-#   REALHOST_MIN_RUN  fraction of the acceptance tests that must run (default 0.8)
+# Against your VMs: set WINDOWS_HOSTS (or WINDOWS_HOST) and the other
+# WINDOWS_* variables (docs/guides/testing-against-your-own-vms.md).
+# Without them: against three simulated hosts started as plain winsim
+# processes, without their control API, so that the suite reaches them only
+# over WinRM, as it would a VM: Server 2003 (en-US, standalone), 2012 R2
+# (ja-JP, standalone) and 2022 (en-US, domain member). That is CI's proof of
+# this mode.
+#
+# Environment (optional):
+#   REALHOST_MIN_RUN  fraction of the acceptance tests that must run (default
+#                     0.8 against the simulated hosts, 0 against your VMs)
 #   ACC_RUN, ACC_TIMEOUT, GOTESTFLAGS  as for scripts/testacc.sh
 set -euo pipefail
 
@@ -30,15 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/winsim" ./cmd/winsim
-
-password="Lab-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')!"
-
-# start_host NAME WINSIM_FLAGS... starts one host and prints its host:port.
+# start_host NAME WINSIM_FLAGS... starts one simulated host and appends its
+# host:port to hosts (not in a $(...) subshell: pids must keep its pid).
 start_host() {
 	local name=$1 log="$work/$1.log" addr=""
 	shift
-	"$work/winsim" --listen 127.0.0.1:0 --password "$password" "$@" >"$log" 2>&1 &
+	"$work/winsim" --listen 127.0.0.1:0 --password "$WINDOWS_PASSWORD" "$@" >"$log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 1 100); do
 		addr=$(sed -n 's#^host 1: http://\([^/]*\)/wsman.*#\1#p' "$log" | sed -n 1p)
@@ -51,27 +54,35 @@ start_host() {
 		echo "testacc-realhost.sh: winsim ($name) did not start" >&2
 		exit 1
 	}
-	echo "$addr"
+	hosts+=("$addr")
 }
 
-hosts=()
-hosts+=("$(start_host 2003 --profile 2003 --locale en-US --role standalone)")
-hosts+=("$(start_host 2012r2 --profile 2012r2 --locale ja-JP --role standalone)")
-hosts+=("$(start_host 2022 --profile 2022 --locale en-US --role member)")
-
-WINDOWS_HOSTS=$(
-	IFS=,
-	echo "${hosts[*]}"
-)
-export WINDOWS_HOSTS WINDOWS_USERNAME=Administrator WINDOWS_PASSWORD=$password
-unset WINDOWS_HOST WINDOWS_PORT WINDOWS_HTTPS WINDOWS_AUTH
-echo "testacc-realhost.sh: real-host mode against plain winsim processes: $WINDOWS_HOSTS"
+if [[ -n ${WINDOWS_HOSTS:-}${WINDOWS_HOST:-} ]]; then
+	min_run=${REALHOST_MIN_RUN:-0}
+	IFS=, read -r -a hosts <<<"${WINDOWS_HOSTS:-$WINDOWS_HOST}"
+	echo "testacc-realhost.sh: real-host mode against ${WINDOWS_HOSTS:-$WINDOWS_HOST}"
+else
+	min_run=${REALHOST_MIN_RUN:-0.8}
+	go build -o "$work/winsim" ./cmd/winsim
+	unset WINDOWS_HOST WINDOWS_PORT WINDOWS_HTTPS WINDOWS_AUTH WINDOWS_CA_CERT WINDOWS_INSECURE WINDOWS_TLS_SERVER_NAME
+	export WINDOWS_USERNAME=Administrator WINDOWS_PASSWORD="Lab-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')!"
+	hosts=()
+	start_host 2003 --profile 2003 --locale en-US --role standalone
+	start_host 2012r2 --profile 2012r2 --locale ja-JP --role standalone
+	start_host 2022 --profile 2022 --locale en-US --role member
+	WINDOWS_HOSTS=$(
+		IFS=,
+		echo "${hosts[*]}"
+	)
+	export WINDOWS_HOSTS
+	echo "testacc-realhost.sh: real-host mode against plain winsim processes: $WINDOWS_HOSTS"
+fi
 
 # Tests of different hosts run in parallel; a test waiting for its host
 # holds one of go test's parallel slots, so give it more than the 3 hosts.
 rc=0
 bash scripts/testacc.sh "$cli" -json -parallel 8 >"$work/acc.json" || rc=$?
-go run ./internal/accsummary -min-run "${REALHOST_MIN_RUN:-0.8}" <"$work/acc.json" || rc=1
+go run ./internal/accsummary -min-run "$min_run" <"$work/acc.json" || rc=1
 if grep -q 'NOT RESTORED' "$work/acc.json" || (($(grep -c 'restored, and read back as saved' "$work/acc.json") != ${#hosts[@]})); then
 	echo "testacc-realhost.sh: not every host was restored and read back (see above)" >&2
 	rc=1
