@@ -15,10 +15,10 @@ import (
 // from here, so that a plan costs one command per host however many of them
 // target it. Readers that arrive while the read is in flight wait for it.
 //
-// A read stays good only while nothing else has run on the host's
-// connection: the transport counts the commands it ran (Client.Runs), and a
-// read is done again when any command other than itself returned since it
-// started. Every command the provider runs besides this read is a write
+// A read stays good only while nothing else has run on the host: the
+// transport counts the commands it ran on the host's connections, whatever
+// their credentials (Client.Runs), and a read is done again when any command
+// other than itself returned since it started. Every command the provider runs besides this read is a write
 // (an apply, a reset, a time zone change), so a read after a write, in the
 // same process, sees it; and a write never needs to say so here.
 type hostReads struct {

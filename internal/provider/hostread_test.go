@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"golang.org/x/text/encoding/japanese"
 
@@ -229,5 +230,37 @@ func TestHostReadOEMCodePage(t *testing.T) {
 				t.Errorf("later output decoded from %d: %q, want %q in it", res.CodePage, res.Stdout, tc.product)
 			}
 		})
+	}
+}
+
+// TestHostReadsOtherCredentials expects a kept read to be dropped by a write
+// made on the same host with other credentials (a resource with its own
+// username and password): the two accounts have connections of their own,
+// but one host.
+func TestHostReadsOtherCredentials(t *testing.T) {
+	const other, otherPassword = "timeadmin", "Other-Passw0rd!"
+	data, hosts := startHosts(t, 1, winsim.Options{Users: []winsim.User{{Name: other, Password: otherPassword, Admin: true}}})
+	h := hosts[0]
+	b := hostBound{data: data, typeName: "windows_test"}
+	ctx := context.Background()
+	if _, _, _, diags := b.dialAndRead(ctx, h.Addr(), noCredentials); diags.HasError() {
+		t.Fatal(diags)
+	}
+	_, c, diags := b.dial(ctx, h.Addr(), credentials{Username: types.StringValue(other), Password: types.StringValue(otherPassword)})
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if res, err := c.Run(ctx, `reg add "`+wintime.ParametersKey+`" /v Type /t REG_SZ /d NoSync /f`); err != nil || res.ExitCode != 0 {
+		t.Fatalf("write as %s: exit %d, %v", other, res.ExitCode, err)
+	}
+	_, _, st, diags := b.dialAndRead(ctx, h.Addr(), noCredentials)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if got := reads(h); got != 2 {
+		t.Errorf("%d reads, want 2: the write with other credentials did not drop the kept read", got)
+	}
+	if st.Local.Type != wintime.NoSync {
+		t.Errorf("read after the write: Type %q, want NoSync", st.Local.Type)
 	}
 }

@@ -67,9 +67,11 @@ type core struct {
 	closeOnce sync.Once
 
 	// codePage is the host's OEM code page as the caller told it
-	// (SetCodePage), 0 while unknown; runs counts the Runs that returned.
+	// (SetCodePage), 0 while unknown. runs counts the Runs that returned on
+	// every connection of the Pool to the same endpoint, whatever their
+	// credentials: a write with one account changes what another read.
 	codePage atomic.Int32
-	runs     atomic.Uint64
+	runs     *atomic.Uint64
 
 	// signals tracks the background Signals of finished commands (see
 	// signalLater); close waits for them. bgCancel ends them when close's
@@ -97,13 +99,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	// A Client of its own has a credential gate of its own.
 	gate := newCredGate()
-	c := newCore(n, gate)
+	c := newCore(n, gate, new(atomic.Uint64))
 	c.ownGate = gate
 	return newClient(c, n, false), nil
 }
 
-func newCore(n *normalized, gate *credGate) *core {
-	c := &core{n: n, wire: newWire(n, gate), shells: newShellPool()}
+func newCore(n *normalized, gate *credGate, runs *atomic.Uint64) *core {
+	c := &core{n: n, wire: newWire(n, gate), shells: newShellPool(), runs: runs}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -227,9 +229,11 @@ func (c *Client) SetCodePage(cp int) error {
 func (c *Client) CodePage() int { return int(c.core.codePage.Load()) }
 
 // Runs returns how many Runs have returned, successfully or not, on the
-// connection this Client shares. A caller that keeps what a command read can
-// compare it with the count after that command: any other Run since, on any
-// Client of the connection, may have changed the host.
+// connection this Client shares and, for a Client of a Pool, on every other
+// connection of the Pool to the same endpoint (other credentials). A caller
+// that keeps what a command read can compare it with the count after that
+// command: any other Run since, on any of those connections, may have
+// changed the host.
 func (c *Client) Runs() uint64 { return c.core.runs.Load() }
 
 // result decodes a finished command's output.

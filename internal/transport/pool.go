@@ -2,6 +2,7 @@ package transport
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // Pool shares one connection (shells, NTLM sessions) per endpoint, user,
@@ -12,14 +13,19 @@ import (
 // credentials (see credGate): until one has succeeded, one at a time; once a
 // host has refused them, none.
 type Pool struct {
-	mu     sync.Mutex
-	cores  map[string]*core
-	gates  *credGates
+	mu    sync.Mutex
+	cores map[string]*core
+	gates *credGates
+	// runs counts the Runs per endpoint URL, across credentials (see
+	// Client.Runs).
+	runs   map[string]*atomic.Uint64
 	closed bool
 }
 
 // NewPool returns an empty Pool.
-func NewPool() *Pool { return &Pool{cores: map[string]*core{}, gates: newCredGates()} }
+func NewPool() *Pool {
+	return &Pool{cores: map[string]*core{}, gates: newCredGates(), runs: map[string]*atomic.Uint64{}}
+}
 
 // Client returns a Client for cfg, sharing the connection of any earlier
 // Client with the same endpoint, credentials and TLS settings. It does not
@@ -37,7 +43,12 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 	}
 	c, ok := p.cores[key]
 	if !ok {
-		c = newCore(n, p.gates.get(n))
+		runs := p.runs[n.url]
+		if runs == nil {
+			runs = new(atomic.Uint64)
+			p.runs[n.url] = runs
+		}
+		c = newCore(n, p.gates.get(n), runs)
 		p.cores[key] = c
 	}
 	return newClient(c, n, true), nil

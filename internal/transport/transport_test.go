@@ -679,6 +679,15 @@ func TestPoolSharesClients(t *testing.T) {
 		}
 		_ = c.Close() // no-op for pooled clients
 	}
+	// Runs counts every Run on the endpoint, whatever the credentials: a
+	// Client of the other password sees the two Runs.
+	if got := d.Runs(); got != 2 {
+		t.Errorf("Runs of a Client with other credentials = %d, want 2", got)
+	}
+	cfg.Host = "127.0.0.2" // another endpoint
+	if e, _ := p.Client(cfg); e.Runs() != 0 {
+		t.Errorf("Runs of a Client of another endpoint = %d, want 0", e.Runs())
+	}
 	if got := f.count("Create"); got != 1 {
 		t.Errorf("Create requests = %d, want 1 (shared shell)", got)
 	}
