@@ -18,6 +18,7 @@ package provider
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -79,6 +80,7 @@ func testMain(m *testing.M) int {
 	}
 	lab = l
 	stop := l.restoreOnSignal()
+	defer l.restoreBeforeTimeout()()
 	code := m.Run()
 	stop()
 	if !l.restoreAll() {
@@ -192,6 +194,32 @@ func (l *labHosts) restoreOnSignal() func() {
 		}
 	}()
 	return func() { signal.Stop(ch); close(done) }
+}
+
+// restoreBeforeTimeout restores every host and exits shortly before go
+// test's -timeout would end the process without running any cleanup. It
+// returns the function that cancels it.
+func (l *labHosts) restoreBeforeTimeout() func() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.timeout")
+	if f == nil {
+		return func() {}
+	}
+	d, ok := f.Value.(flag.Getter).Get().(time.Duration)
+	if !ok || d <= 0 {
+		return func() {}
+	}
+	// Restoring a host takes a few commands: a minute is plenty, a tenth
+	// of a short timeout has to do.
+	margin := min(time.Minute, d/10)
+	timer := time.AfterFunc(d-margin, func() {
+		fmt.Printf("real-host mode: go test's -timeout of %v is %v away: restoring the hosts before it ends the run\n", d, margin)
+		l.restoreAll()
+		os.Exit(1)
+	})
+	return func() { timer.Stop() }
 }
 
 // restoreAll restores every host and reads it back, reporting each; it
