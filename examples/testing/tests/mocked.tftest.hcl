@@ -1,7 +1,8 @@
 # Unit tests without any host: mock_provider answers for the provider, with
-# made-up values for what it would read (the provider is still needed, for
-# its schema). For the logic of the module: the flags it gives the peers and
-# the precondition on domain controllers.
+# made-up values for what it would read. The provider is still started, for
+# its schema and its checks of the configuration, but connects to nothing.
+# For the logic of the module: the flags it gives the peers and the
+# precondition on domain controllers.
 
 mock_provider "windows" {
   mock_data "windows_host" {

@@ -16,9 +16,10 @@ variables {
   fallback_peers = ["time.windows.com"]
 }
 
-# Everything from the environment (WINDOWS_USERNAME, WINDOWS_PASSWORD): a
+# Credentials from the environment (WINDOWS_USERNAME, WINDOWS_PASSWORD): a
 # provider block in a test file cannot take them from variables the module
-# does not declare, in the same way under both CLIs.
+# does not declare (Terraform 1.11 leaves such a variable unknown, OpenTofu
+# 1.10 rejects it).
 provider "windows" {}
 
 run "configures_every_host" {
