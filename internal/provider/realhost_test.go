@@ -314,7 +314,7 @@ func (l *labHosts) realTarget(t *testing.T, opts winsim.Options) *target {
 			t.Errorf("real host %s: restoring its time settings after the test: %v", h.addr, err)
 		}
 	})
-	return &target{host: h.addr, provider: `provider "windows" {}`, lab: h,
+	return &target{host: h.addr, provider: "\nprovider \"windows\" {}\n", lab: h,
 		profile: h.profile, locale: h.locale, role: h.role}
 }
 
