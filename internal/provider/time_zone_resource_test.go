@@ -29,7 +29,7 @@ func checkZone(tg *target, want string) resource.TestCheckFunc {
 }
 
 func timeZoneConfig(tg *target, zone string) string {
-	return tg.provider + fmt.Sprintf("resource \"windows_time_zone\" \"test\" {\n  host      = %q\n  time_zone = %q\n}\n", tg.host, zone)
+	return tg.provider + fmt.Sprintf("\nresource \"windows_time_zone\" \"test\" {\n  host      = %q\n  time_zone = %q\n}\n", tg.host, zone)
 }
 
 func TestAccTimeZone(t *testing.T) {
