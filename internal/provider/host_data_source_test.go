@@ -2,10 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
 	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
@@ -24,7 +26,7 @@ type profileTarget struct {
 // everyProfile starts one simulated host per profile and locale.
 func everyProfile(t *testing.T, role winhost.Role) []profileTarget {
 	t.Helper()
-	needSim(t, "not converted yet")
+	needSim(t, "starts a simulated host of every profile and locale, for one configuration of them all")
 	var out []profileTarget
 	for _, p := range winhost.Profiles() {
 		for _, loc := range []winhost.Locale{winhost.EnUS, winhost.JaJP} {
@@ -46,7 +48,24 @@ func dataSources(typ string, tgs []profileTarget) string {
 	return b.String()
 }
 
+// TestAccHostDataSource reads windows_host on every profile and locale of
+// the simulator (in real-host mode, on every host), and compares it with the
+// facts, W32Time state and time zone read through the transport.
 func TestAccHostDataSource(t *testing.T) {
+	if realHost() {
+		eachHost(t, nil, nil, func(t *testing.T, opts winsim.Options) {
+			tg := newTarget(t, opts)
+			const addr = "data.windows_host.test"
+			accTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testFactories(t),
+				Steps: []resource.TestStep{{
+					Config: tg.provider + fmt.Sprintf("\ndata \"windows_host\" \"test\" {\n  host = %q\n}\n", tg.host),
+					Check:  checkHostFacts(t, tg, addr),
+				}},
+			})
+		})
+		return
+	}
 	tgs := everyProfile(t, winhost.Member)
 	var checks []resource.TestCheckFunc
 	for _, tg := range tgs {
@@ -60,6 +79,7 @@ func TestAccHostDataSource(t *testing.T) {
 			resource.TestCheckResourceAttr(addr, "w32time_state", "running"),
 			resource.TestCheckResourceAttr(addr, "w32time_startup", "automatic"),
 			resource.TestCheckResourceAttrSet(addr, "domain_role"),
+			checkHostFacts(t, tg.target, addr),
 			checkNoWrite(tg.target),
 		)
 		if tg.profile != winhost.P2003 {
@@ -73,4 +93,30 @@ func TestAccHostDataSource(t *testing.T) {
 			Check:  resource.ComposeAggregateTestCheckFunc(checks...),
 		}},
 	})
+}
+
+// checkHostFacts expects windows_host addr to show what the host's facts,
+// W32Time state and time zone, read through the transport, say.
+func checkHostFacts(t *testing.T, tg *target, addr string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		st, f := hostState(t, tg), hostFacts(t, tg)
+		z := hostZone(t, tg, st.Version)
+		codePage := ""
+		if f.OEMCodePage != 0 {
+			codePage = strconv.Itoa(f.OEMCodePage)
+		}
+		return resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "os_version", st.Version.String()),
+			resource.TestCheckResourceAttr(addr, "build", strconv.Itoa(f.Build)),
+			attrOrNone(addr, "product_name", f.ProductName),
+			attrOrNone(addr, "domain_role", string(f.DomainRole)),
+			attrOrNone(addr, "domain", f.Domain),
+			attrOrNone(addr, "hostname", f.Hostname),
+			attrOrNone(addr, "locale", f.Locale),
+			attrOrNone(addr, "oem_code_page", codePage),
+			resource.TestCheckResourceAttr(addr, "w32time_state", string(st.Service)),
+			attrOrNone(addr, "w32time_startup", string(st.Local.Startup)),
+			attrOrNone(addr, "time_zone", z.TzutilID()),
+		)(s)
+	}
 }

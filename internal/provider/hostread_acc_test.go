@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
 // TestAccHostRead_mixedPlanOneCommand plans a configuration of every resource
@@ -15,7 +18,7 @@ import (
 // counted by the simulator. Data sources read during the apply, after the
 // writes they depend on, see them.
 func TestAccHostRead_mixedPlanOneCommand(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "counts the commands each of four simulated hosts runs")
 	hosts := startFleet(t, 4)
 	control := &target{sim: hosts[3], host: hosts[3].Addr()}
 	tgs := make([]*target, 3)
@@ -76,5 +79,52 @@ data "windows_ntp_status" "h%[1]d" {
 			{PreConfig: forget, RefreshState: true},
 			{PreConfig: onePerHost, Config: config, PlanOnly: true},
 		},
+	})
+}
+
+// TestAccHostRead_dataSourcesAfterWrites: data sources that depend on a
+// resource are read during the apply, after its write, and see it: the
+// time zone on every version, and the configured source where w32tm has no
+// status to give (Server 2003). The host first gets another zone and peer
+// through the transport, so that a read before the write would see those.
+// On a simulated host and, in real-host mode, on every host.
+func TestAccHostRead_dataSourcesAfterWrites(t *testing.T) {
+	onEachHost(t, winsim.Options{}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		v := versionOf(t, tg)
+		setZone(t, tg, v, "Pacific Standard Time")
+		tg.setString(t, wintime.ParametersKey, "Type", "NTP")
+		tg.setString(t, wintime.ParametersKey, "NtpServer", "time.windows.com,0x9")
+		config := tg.provider + fmt.Sprintf(`
+resource "windows_ntp_config" "test" {
+  host        = %[1]q
+  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]
+}
+resource "windows_time_zone" "test" {
+  host      = %[1]q
+  time_zone = "Asia/Tokyo"
+}
+data "windows_host" "test" {
+  host       = %[1]q
+  depends_on = [windows_time_zone.test]
+}
+data "windows_ntp_status" "test" {
+  host       = %[1]q
+  depends_on = [windows_ntp_config.test]
+}
+`, tg.host)
+		checks := []resource.TestCheckFunc{
+			resource.TestCheckResourceAttr("data.windows_host.test", "time_zone", "Tokyo Standard Time"),
+			checkZone(t, tg, v, "Tokyo Standard Time"),
+			checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9"),
+		}
+		if !wintime.HasQuery(v) {
+			checks = append(checks, resource.TestCheckResourceAttr("data.windows_ntp_status.test", "source", "ntp.nict.jp,0x9"))
+		}
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps:                    []resource.TestStep{{Config: config, Check: resource.ComposeAggregateTestCheckFunc(checks...)}},
+		})
 	})
 }

@@ -76,36 +76,22 @@ func (s tunableSet) hcl(v wintime.Version, keepAll bool) string {
 	return b.String()
 }
 
-// check expects the host's registry and the state to hold the tunables of s
-// that version v has.
-func (s tunableSet) check(tg *target, v wintime.Version) resource.TestCheckFunc {
+// check expects the host's registry (read through the transport) and the
+// state to hold the tunables of s that version v has.
+func (s tunableSet) check(t *testing.T, tg *target, v wintime.Version) resource.TestCheckFunc {
 	var checks []resource.TestCheckFunc
-	for _, t := range wintime.Tunables {
-		if !t.Available(v) {
-			checks = append(checks, resource.TestCheckNoResourceAttr(resName, t.Attr))
+	for _, tu := range wintime.Tunables {
+		if !tu.Available(v) {
+			checks = append(checks, resource.TestCheckNoResourceAttr(resName, tu.Attr))
 			continue
 		}
-		want, err := t.Parse(s[t.Attr])
+		want, err := tu.Parse(s[tu.Attr])
 		if err != nil {
 			panic(err)
 		}
-		checks = append(checks, resource.TestCheckResourceAttr(resName, t.Attr, s[t.Attr]), checkDWord(tg, t.Key, t.Value, want))
+		checks = append(checks, resource.TestCheckResourceAttr(resName, tu.Attr, s[tu.Attr]), checkDWord(t, tg, tu.Key, tu.Value, want))
 	}
 	return resource.ComposeAggregateTestCheckFunc(checks...)
-}
-
-// checkDWord asserts a REG_DWORD value on the simulated host.
-func checkDWord(tg *target, key, name string, want uint32) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if tg.sim == nil {
-			return nil
-		}
-		v, ok := tg.sim.Machine().GetValue(key, name)
-		if !ok || v.Type != "REG_DWORD" || v.Num != uint64(want) {
-			return fmt.Errorf("%s\\%s = %+v (present: %v), want REG_DWORD %d", key, name, v, ok, want)
-		}
-		return nil
-	}
 }
 
 // startupsFor returns two start types for version v, other than the
@@ -118,67 +104,84 @@ func startupsFor(v wintime.Version) (first, second string) {
 }
 
 // TestAccNTPConfig_tunables sets every tunable and service_startup in one
-// step on every profile (the role changing with the profile), changes them
-// all, then leaves them out of the configuration, which must leave the host
-// as it is with an empty plan; on a version without some of them, setting
-// those fails the apply, naming them and the versions that have them.
+// step on every profile (the role changing with the profile; in real-host
+// mode, on every host), changes them all, then leaves them out of the
+// configuration, which must leave the host as it is with an empty plan; on
+// a version without some of them, setting those fails the apply, naming them
+// and the versions that have them, and writes none of them. The host's
+// registry and start type are read back through the transport.
 func TestAccNTPConfig_tunables(t *testing.T) {
-	needSim(t, "not converted yet")
-	roles := []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
-	for i, p := range winhost.Profiles() {
-		t.Run(string(p), func(t *testing.T) {
-			tg := newTarget(t, winsim.Options{Profile: p, Role: roles[i%len(roles)]})
-			v := versionOf(t, tg)
-			first, second := startupsFor(v)
-			steps := []resource.TestStep{
-				{
-					Config: ntpConfig(tg, "NTP", twoPeers, tunablesFirst.hcl(v, false)+fmt.Sprintf("  service_startup = %q\n", first)),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						tunablesFirst.check(tg, v),
-						resource.TestCheckResourceAttr(resName, "service_startup", first),
-						checkOneUpdate(tg),
-					),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(resName, tfjsonpath.New("policy_overrides"), knownvalue.MapExact(map[string]knownvalue.Check{})),
-					},
+	run := func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		v := versionOf(t, tg)
+		first, second := startupsFor(v)
+		steps := []resource.TestStep{
+			{
+				Config: ntpConfig(tg, "NTP", twoPeers, tunablesFirst.hcl(v, false)+fmt.Sprintf("  service_startup = %q\n", first)),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					tunablesFirst.check(t, tg, v),
+					resource.TestCheckResourceAttr(resName, "service_startup", first),
+					checkStartup(t, tg, wintime.StartType(first)),
+					checkOneUpdate(tg),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resName, tfjsonpath.New("policy_overrides"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 				},
-				{
-					PreConfig: tg.clearHistory,
-					Config:    ntpConfig(tg, "NTP", twoPeers, tunablesSecond.hcl(v, false)+fmt.Sprintf("  service_startup = %q\n", second)),
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
-					}},
-					Check: resource.ComposeAggregateTestCheckFunc(
-						tunablesSecond.check(tg, v),
-						resource.TestCheckResourceAttr(resName, "service_startup", second),
-						checkOneUpdate(tg),
-					),
-				},
-				{
-					// Left out: unmanaged, the host keeps them, the state shows them.
-					PreConfig: tg.clearHistory,
-					Config:    ntpConfig(tg, "NTP", twoPeers, ""),
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectEmptyPlan(),
-					}},
-					Check: resource.ComposeAggregateTestCheckFunc(
-						tunablesSecond.check(tg, v),
-						resource.TestCheckResourceAttr(resName, "service_startup", second),
-						checkNotRan(tg, "reg add"),
-						checkNotRan(tg, "sc config"),
-					),
-				},
-			}
-			if missing := unavailable(v); missing != nil {
-				steps = append(steps, resource.TestStep{
+			},
+			{
+				PreConfig: tg.clearHistory,
+				Config:    ntpConfig(tg, "NTP", twoPeers, tunablesSecond.hcl(v, false)+fmt.Sprintf("  service_startup = %q\n", second)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					tunablesSecond.check(t, tg, v),
+					resource.TestCheckResourceAttr(resName, "service_startup", second),
+					checkStartup(t, tg, wintime.StartType(second)),
+					checkOneUpdate(tg),
+				),
+			},
+			{
+				// Left out: unmanaged, the host keeps them, the state shows them.
+				PreConfig: tg.clearHistory,
+				Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					tunablesSecond.check(t, tg, v),
+					resource.TestCheckResourceAttr(resName, "service_startup", second),
+					checkStartup(t, tg, wintime.StartType(second)),
+					checkNotRan(tg, "reg add"),
+					checkNotRan(tg, "sc config"),
+				),
+			},
+		}
+		if missing := unavailable(v); missing != nil {
+			steps = append(steps,
+				resource.TestStep{
 					PreConfig:   tg.clearHistory,
 					Config:      ntpConfig(tg, "NTP", twoPeers, tunablesFirst.hcl(v, true)),
 					ExpectError: regexp.MustCompile(`(?s)` + strings.Join(missing, `.*`)),
-					Check:       checkNotRan(tg, "reg add"),
+				},
+				resource.TestStep{
+					// The refused apply wrote none of them.
+					Config: ntpConfig(tg, "NTP", twoPeers, ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						tunablesSecond.check(t, tg, v),
+						checkNotRan(tg, "reg add"),
+					),
 				})
-			}
-			accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
-		})
+		}
+		accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+	}
+	if realHost() {
+		eachHost(t, nil, nil, run)
+		return
+	}
+	roles := []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
+	for i, p := range winhost.Profiles() {
+		t.Run(string(p), func(t *testing.T) { run(t, winsim.Options{Profile: p, Role: roles[i%len(roles)]}) })
 	}
 }
 
@@ -216,95 +219,189 @@ func checkOneUpdate(tg *target) resource.TestCheckFunc {
 	}
 }
 
-// TestAccNTPConfig_policyTunable: Group Policy holds SpecialPollInterval.
-// The state and the data source show the policy's value and
-// policy_overrides; a configuration asking for another value is refused by
-// the apply with the reason, nothing written; the plan's warning is checked
-// through the CLI in TestAccNTPConfig_policyWarning.
+// TestAccNTPConfig_policyTunable: Group Policy holds SpecialPollInterval
+// (written through the transport; the host's restore removes it in
+// real-host mode). The state and the data source show the policy's value
+// and policy_overrides; a configuration asking for another value is refused
+// by the apply with the reason, nothing written; the plan's warning is
+// checked through the CLI in TestAccNTPConfig_policyWarning.
 func TestAccNTPConfig_policyTunable(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022", Role: winhost.Member})
-	tg.sim.Machine().SetDWord(wintime.PolicyNtpClientKey, "SpecialPollInterval", 900)
-	ds := tg.provider + fmt.Sprintf(`
+	onEachHost(t, winsim.Options{Profile: "2022", Role: winhost.Member}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		// What the data source shows besides the policy's value: the
+		// simulator's defaults of a 2022 member, or what a real host holds.
+		startup, maxPos, vmic := "automatic", "unlimited", "true"
+		local, hasLocal := tg.query(t, wintime.NtpClientKey, "SpecialPollInterval")
+		if tg.sim == nil {
+			st := hostState(t, tg)
+			startup = string(st.Local.Startup)
+			maxPos, vmic = localTunable(t, st, "max_pos_phase_correction"), localTunable(t, st, "vmic_time_provider_enabled")
+		} else if n, _ := parseDWord(local); n != 3600 {
+			t.Fatalf("the simulated host's SpecialPollInterval is %q, want 3600", local.Data)
+		}
+		tg.setDWord(t, wintime.PolicyNtpClientKey, "SpecialPollInterval", 900)
+		ds := tg.provider + fmt.Sprintf(`
 data "windows_ntp_config" "test" {
   host = %q
 }
 `, tg.host)
-	overrides := knownvalue.MapExact(map[string]knownvalue.Check{"special_poll_interval": knownvalue.StringExact("900")})
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{
-				Config: ds,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "special_poll_interval", "900"),
-					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_startup", "automatic"),
-					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "max_pos_phase_correction", "unlimited"),
-					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "vmic_time_provider_enabled", "true"),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.windows_ntp_config.test", tfjsonpath.New("policy_overrides"), overrides),
+		dsChecks := []resource.TestCheckFunc{
+			resource.TestCheckResourceAttr("data.windows_ntp_config.test", "special_poll_interval", "900"),
+			attrOrNone("data.windows_ntp_config.test", "service_startup", startup),
+			attrOrNone("data.windows_ntp_config.test", "max_pos_phase_correction", maxPos),
+			attrOrNone("data.windows_ntp_config.test", "vmic_time_provider_enabled", vmic),
+		}
+		untouched := func(*terraform.State) error { // the local value, as it was
+			if v, ok := tg.query(t, wintime.NtpClientKey, "SpecialPollInterval"); ok != hasLocal || v != local {
+				return fmt.Errorf("the local SpecialPollInterval is %q (present: %v), want %q as before (present: %v)", v.Data, ok, local.Data, hasLocal)
+			}
+			return nil
+		}
+		overrides := knownvalue.MapExact(map[string]knownvalue.Check{"special_poll_interval": knownvalue.StringExact("900")})
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config: ds,
+					Check:  resource.ComposeAggregateTestCheckFunc(dsChecks...),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("data.windows_ntp_config.test", tfjsonpath.New("policy_overrides"), overrides),
+					},
+				},
+				{
+					Config:      ntpConfig(tg, "NT5DS", "", "  special_poll_interval = 3600"),
+					ExpectError: regexp.MustCompile(`(?s)Group Policy overrides special_poll_interval.*Nothing\s+was\s+written.*900.*Policies`),
+				},
+				{
+					Config: ntpConfig(tg, "NT5DS", "", ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "special_poll_interval", "900"),
+						untouched, // the local value
+						checkDWord(t, tg, wintime.PolicyNtpClientKey, "SpecialPollInterval", 900),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(resName, tfjsonpath.New("policy_overrides"), overrides),
+					},
+				},
+				{
+					PreConfig:   tg.clearHistory,
+					Config:      ntpConfig(tg, "NT5DS", "", "  special_poll_interval = 3600"),
+					ExpectError: regexp.MustCompile(`(?s)Group Policy overrides special_poll_interval.*900`),
+				},
+				{
+					// The state stays honest: the effective value; and the
+					// refused apply wrote nothing.
+					Config: ntpConfig(tg, "NT5DS", "", ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						untouched,
+						checkNotRan(tg, "reg add"),
+					),
+				},
+				{
+					Config:   ntpConfig(tg, "NT5DS", "", ""),
+					PlanOnly: true,
 				},
 			},
-			{
-				Config:      ntpConfig(tg, "NT5DS", "", "  special_poll_interval = 3600"),
-				ExpectError: regexp.MustCompile(`(?s)Group Policy overrides special_poll_interval.*Nothing\s+was\s+written.*900.*Policies`),
-				Check:       checkNotRan(tg, "reg add"),
-			},
-			{
-				Config: ntpConfig(tg, "NT5DS", "", ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(resName, "special_poll_interval", "900"),
-					checkDWord(tg, wintime.NtpClientKey, "SpecialPollInterval", 3600), // the local value, untouched
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(resName, tfjsonpath.New("policy_overrides"), overrides),
-				},
-			},
-			{
-				PreConfig:   tg.clearHistory,
-				Config:      ntpConfig(tg, "NT5DS", "", "  special_poll_interval = 3600"),
-				ExpectError: regexp.MustCompile(`(?s)Group Policy overrides special_poll_interval.*900`),
-				Check:       checkNotRan(tg, "reg add"),
-			},
-			{
-				// The state stays honest: the effective value.
-				Config:   ntpConfig(tg, "NT5DS", "", ""),
-				PlanOnly: true,
-			},
-		},
+		})
 	})
 }
 
-// TestAccNTPConfig_policyWarning: the plan of a value Group Policy holds
-// warns, naming the attribute and the policy's value.
-func TestAccNTPConfig_policyWarning(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2016", Role: winhost.Member})
-	tg.sim.Machine().SetDWord(wintime.PolicyConfigKey, "MaxPollInterval", 8)
-	d := newCLIDir(t, ntpConfig(tg, "NT5DS", "", ""))
-	if out, err := d.run("apply", "-auto-approve", "-input=false"); err != nil {
-		t.Fatalf("apply: %v\n%s", err, out)
+// localTunable is the attribute form of a tunable's local value in st, or
+// "" when the host has none.
+func localTunable(t *testing.T, st wintime.State, attr string) string {
+	t.Helper()
+	tu, ok := wintime.LookupTunable(attr)
+	if !ok {
+		t.Fatalf("no tunable %s", attr)
 	}
-	d.write(ntpConfig(tg, "NT5DS", "", "  max_poll_interval = 12"))
-	out, err := d.run("plan", "-input=false", "-no-color")
-	if err != nil {
-		t.Fatalf("plan: %v\n%s", err, out)
+	n, ok := st.Local.Tunables[attr]
+	if !ok {
+		return ""
 	}
-	flat := strings.Join(strings.Fields(out), " ")
-	for _, want := range []string{"Warning: Group Policy overrides max_poll_interval", "Group Policy sets it to 8",
-		"overrides the local value"} {
-		if !strings.Contains(flat, want) {
-			t.Errorf("the plan does not say %q:\n%s", want, out)
-		}
-	}
+	return tu.Format(n)
 }
 
-// TestAccNTPConfig_resync asks for a resync after each change: with time
-// data it succeeds; without (winsim: time sources unreachable), the apply
-// succeeds with a warning and the settings are written.
+// attrOrNone expects attribute name of addr to be want, or absent when want
+// is "".
+func attrOrNone(addr, name, want string) resource.TestCheckFunc {
+	if want == "" {
+		return resource.TestCheckNoResourceAttr(addr, name)
+	}
+	return resource.TestCheckResourceAttr(addr, name, want)
+}
+
+// TestAccNTPConfig_policyWarning: the plan of a value Group Policy holds
+// (written through the transport) warns, naming the attribute and the
+// policy's value.
+func TestAccNTPConfig_policyWarning(t *testing.T) {
+	onEachHost(t, winsim.Options{Profile: "2016", Role: winhost.Member}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		tg.setDWord(t, wintime.PolicyConfigKey, "MaxPollInterval", 8)
+		d := newCLIDir(t, ntpConfig(tg, "NT5DS", "", ""))
+		if out, err := d.run("apply", "-auto-approve", "-input=false"); err != nil {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
+		d.write(ntpConfig(tg, "NT5DS", "", "  max_poll_interval = 12"))
+		out, err := d.run("plan", "-input=false", "-no-color")
+		if err != nil {
+			t.Fatalf("plan: %v\n%s", err, out)
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, want := range []string{"Warning: Group Policy overrides max_poll_interval", "Group Policy sets it to 8",
+			"overrides the local value"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("the plan does not say %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// TestAccNTPConfig_resync asks for a resync after each change, which
+// succeeds with the host's time data, and writes the settings; a change of
+// resync_on_apply alone writes nothing and does not resync. The host
+// without time data is TestAccNTPConfig_resyncNoTimeData.
 func TestAccNTPConfig_resync(t *testing.T) {
-	needSim(t, "not converted yet")
+	onEachHost(t, winsim.Options{Profile: "2019"}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config: ntpConfig(tg, "NTP", twoPeers, "  resync_on_apply = true"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkRan(tg, wintime.ResyncCommand),
+						resource.TestCheckResourceAttr(resName, "resync_on_apply", "true"),
+						checkRegistry(t, tg, "Type", "NTP"),
+					),
+				},
+				{
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NTP", twoPeers, "  resync_on_apply = true\n  special_poll_interval = 1200"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkRan(tg, wintime.ResyncCommand),
+						checkDWord(t, tg, wintime.NtpClientKey, "SpecialPollInterval", 1200),
+						resource.TestCheckResourceAttr(resName, "special_poll_interval", "1200"),
+					),
+				},
+				{
+					// Only resync_on_apply changes: nothing to write, no resync.
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NTP", twoPeers, "  special_poll_interval = 1200"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkNotRan(tg, wintime.ResyncCommand),
+						checkDWord(t, tg, wintime.NtpClientKey, "SpecialPollInterval", 1200),
+					),
+				},
+			},
+		})
+	})
+}
+
+// TestAccNTPConfig_resyncNoTimeData asks for a resync after each change:
+// with time data it succeeds; without (winsim: time sources unreachable),
+// the apply succeeds with a warning and the settings are written.
+func TestAccNTPConfig_resyncNoTimeData(t *testing.T) {
+	needSim(t, "takes the host's time sources away (SetTimeData)")
 	tg := newTarget(t, winsim.Options{Profile: "2019"})
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -321,7 +418,7 @@ func TestAccNTPConfig_resync(t *testing.T) {
 				Config:    ntpConfig(tg, "NTP", twoPeers, "  resync_on_apply = true\n  special_poll_interval = 1200"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkRan(tg, wintime.ResyncCommand),
-					checkDWord(tg, wintime.NtpClientKey, "SpecialPollInterval", 1200),
+					checkDWord(t, tg, wintime.NtpClientKey, "SpecialPollInterval", 1200),
 					resource.TestCheckResourceAttr(resName, "special_poll_interval", "1200"),
 				),
 			},
@@ -335,11 +432,40 @@ func TestAccNTPConfig_resync(t *testing.T) {
 	})
 }
 
+// TestAccNTPConfig_startup sets service_startup and reads the start type
+// back through the transport: the state shows the host's start type while
+// the configuration leaves it out, then each start type set. The effect
+// after a reboot is TestAccNTPConfig_startupReboot.
+func TestAccNTPConfig_startup(t *testing.T) {
+	onEachHost(t, winsim.Options{Profile: "2022", Role: winhost.Standalone}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		st := hostState(t, tg)
+		if tg.sim != nil && st.Local.Startup != wintime.StartManual {
+			t.Fatalf("the simulated 2022 standalone host starts W32Time %q, want manual", st.Local.Startup)
+		}
+		first, second := startupsFor(st.Version)
+		steps := []resource.TestStep{{
+			Config: ntpConfig(tg, "NTP", twoPeers, ""),
+			Check:  attrOrNone(resName, "service_startup", string(st.Local.Startup)),
+		}}
+		for _, s := range []string{first, second, string(wintime.StartManual)} {
+			steps = append(steps, resource.TestStep{
+				Config: ntpConfig(tg, "NTP", twoPeers, fmt.Sprintf("  service_startup = %q", s)),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(resName, "service_startup", s),
+					checkStartup(t, tg, wintime.StartType(s)),
+				),
+			})
+		}
+		accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+	})
+}
+
 // TestAccNTPConfig_startupReboot: a standalone Server 2022 host, whose
 // W32Time is manual (trigger start) by default and stopped after a reboot,
 // keeps time after a reboot once service_startup is automatic.
 func TestAccNTPConfig_startupReboot(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "reboots the host")
 	// SyncDelay < 0: a started service synchronises at once (the simulator's
 	// default waits a few seconds, as Windows does), so that the check after
 	// the reboot sees the start type's effect, not the clock.
@@ -386,8 +512,8 @@ func TestAccNTPConfig_startupReboot(t *testing.T) {
 // TestAccNTPConfig_badRanges: out-of-range values are refused at plan time,
 // naming the attribute, the range and the unit.
 func TestAccNTPConfig_badRanges(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022"})
+	tg := newTarget(t, winsim.Options{})
+	unchanged := unchangedSince(t, tg)
 	tests := []struct{ extra, want string }{
 		{"  min_poll_interval = 18", `min_poll_interval: "18" is not allowed; write 0 to 17 log2 seconds`},
 		{"  special_poll_interval = 0", `special_poll_interval: "0" is not allowed; write 1 to 4294967295 seconds`},
@@ -405,6 +531,9 @@ func TestAccNTPConfig_badRanges(t *testing.T) {
 		})
 	}
 	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+	if err := unchanged(); err != nil {
+		t.Errorf("a refused configuration wrote the host: %v", err)
+	}
 	if slices.ContainsFunc(tg.history(), func(l string) bool { return strings.Contains(l, "reg add") }) {
 		t.Errorf("a refused configuration wrote the host: %q", tg.history())
 	}
@@ -413,10 +542,22 @@ func TestAccNTPConfig_badRanges(t *testing.T) {
 // TestAccNTPConfig_stateBeforeTunables plans, through the CLI, from a state
 // written as the provider wrote it before the tunables, service_startup,
 // resync_on_apply and policy_overrides existed: the plan must show no change
-// (the refresh fills the new attributes from the host).
+// (the refresh fills the new attributes from the host), and must write
+// nothing.
 func TestAccNTPConfig_stateBeforeTunables(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022"})
+	onEachHost(t, winsim.Options{Profile: "2022"}, stateBeforeTunables)
+}
+
+func stateBeforeTunables(t *testing.T, opts winsim.Options) {
+	tg := newTarget(t, opts)
+	if tg.sim == nil {
+		// The simulator's 2022 host starts as the old state says; a real
+		// host is put so, without a policy over it.
+		tg.deleteKey(t, wintime.PolicyRootKey)
+		tg.setString(t, wintime.ParametersKey, "Type", "NTP")
+		tg.setString(t, wintime.ParametersKey, "NtpServer", "time.windows.com,0x9")
+		tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", wintime.AnnounceNotReliable)
+	}
 	v := versionOf(t, tg)
 	config := ntpConfig(tg, "NTP", `  ntp_servers = [{ address = "time.windows.com" }]`, "")
 	d := newCLIDir(t, config)
@@ -455,9 +596,13 @@ func TestAccNTPConfig_stateBeforeTunables(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg.clearHistory()
+	unchanged := unchangedSince(t, tg)
 	out, err := d.run("plan", "-input=false", "-no-color", "-detailed-exitcode")
 	if err != nil {
 		t.Fatalf("the plan from the old state is not empty (%v):\n%s", err, out)
+	}
+	if err := unchanged(); err != nil {
+		t.Errorf("the plan wrote the host: %v", err)
 	}
 	if tg.ranContaining("reg add") || tg.ranContaining("w32tm /config") {
 		t.Errorf("the plan wrote the host: %q", tg.history())
