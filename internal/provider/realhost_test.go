@@ -349,7 +349,7 @@ func accTest(t *testing.T, tc resource.TestCase) {
 		resource.Test(t, tc)
 		return
 	}
-	accTest(t, tc)
+	resource.ParallelTest(t, tc)
 }
 
 // eachHost runs f in a subtest per host: against simulated hosts, one per
