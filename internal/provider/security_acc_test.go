@@ -20,8 +20,7 @@ import (
 // the plan fails on the provider's password with a message naming both, and
 // no host sees a logon (not even one HTTP request).
 func TestAccProvider_noPassword(t *testing.T) {
-	needSim(t, "not converted yet")
-	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
+	h := simHost(t, "counts the host's HTTP requests (the failed plan must make none)", winsim.Options{Username: simUser, Password: simPassword})
 	t.Setenv("WINDOWS_PASSWORD", "")
 	if err := os.Unsetenv("WINDOWS_PASSWORD"); err != nil {
 		t.Fatal(err)
@@ -53,8 +52,7 @@ resource "windows_ntp_config" "test" {
 // ways out; with depends_on, the read waits for the apply, and the plan still
 // makes no request.
 func TestAccNTPConfigDataSource_unknownPassword(t *testing.T) {
-	needSim(t, "not converted yet")
-	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
+	h := simHost(t, "counts the host's HTTP requests (the plans must make none)", winsim.Options{Username: simUser, Password: simPassword})
 	cfg := func(dependsOn string) string {
 		return fmt.Sprintf(`
 resource "terraform_data" "pw" {
