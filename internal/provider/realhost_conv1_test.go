@@ -3,11 +3,14 @@ package provider
 import (
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/w32time/terraform-provider-windows/internal/winsim"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -85,4 +88,35 @@ func osName(tg *target, simulated string) string {
 		return tg.lab.snap.Version.Release()
 	}
 	return simulated
+}
+
+// anyOnReal returns opts for a simulated host and, in real-host mode, no
+// options: any real host will do for a test that asks for a version only to
+// pin the simulator's, and expects nothing of it.
+func anyOnReal(opts winsim.Options) winsim.Options {
+	if realHost() {
+		return winsim.Options{}
+	}
+	return opts
+}
+
+// passwordVariable is the declaration of the sensitive variable
+// "password" that passwordVariables fill.
+const passwordVariable = `
+variable "password" {
+  type      = string
+  sensitive = true
+}
+`
+
+// passwordVariables returns, for a test whose provider block takes its
+// password from an expression, the username line of that block and the
+// variables that give passwordVariable tg's password: a real host's
+// (WINDOWS_PASSWORD) is never written into a configuration, and its account
+// is WINDOWS_USERNAME's, which the provider reads itself.
+func passwordVariables(tg *target) (usernameLine string, vars config.Variables) {
+	if tg.lab != nil {
+		return "", config.Variables{"password": config.StringVariable(os.Getenv("WINDOWS_PASSWORD"))}
+	}
+	return fmt.Sprintf("  username = %q\n", simUser), config.Variables{"password": config.StringVariable(simPassword)}
 }
