@@ -120,3 +120,16 @@ func passwordVariables(tg *target) (usernameLine string, vars config.Variables) 
 	}
 	return fmt.Sprintf("  username = %q\n", simUser), config.Variables{"password": config.StringVariable(simPassword)}
 }
+
+// checkAnnounceFlags asserts the W32Time Config value AnnounceFlags on the
+// host: what reliable = true or false writes (wintime.AnnounceReliable,
+// wintime.AnnounceNotReliable).
+func checkAnnounceFlags(t *testing.T, tg *target, want uint32) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		v, ok := tg.query(t, wintime.ConfigKey, "AnnounceFlags")
+		if w := fmt.Sprintf("0x%x", want); !ok || v.Data != w {
+			return fmt.Errorf("registry value AnnounceFlags = %q (present: %v), want %s", v.Data, ok, w)
+		}
+		return nil
+	}
+}
