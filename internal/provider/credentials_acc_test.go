@@ -20,7 +20,7 @@ import (
 // plan time on that resource's password, before any logon, and an import
 // reads the host with the provider's credentials.
 func TestAccPerHostCredentials(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "two hosts whose Administrator passwords differ (the simulator's accounts), and counts failed logons and commands per host")
 	passwords := []string{"Laps-One-1!", "Laps-Two-2!"}
 	tgs := make([]*target, 2)
 	for i, pw := range passwords {

@@ -135,7 +135,7 @@ func TestCredentialsCheck(t *testing.T) {
 // the provider's password is wrong; and two resources with different
 // credentials on one host do not share a read.
 func TestCredentialsLockout(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "counts failed NTLM logons per host, and gives a host a second administrator (Users)")
 	data, hosts := startHosts(t, 2, winsim.Options{Role: winhost.Standalone,
 		Users: []winsim.User{{Name: "laps", Password: "laps-pw", Admin: true}}})
 	data.base.Password = "wrong-provider-pw"

@@ -17,7 +17,7 @@ import (
 // provider sends the domain as written (NetBIOS or DNS name), and the host checks the
 // password against the domain's account as its controller would.
 func TestAccDomainAccount(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "logs on as the domain account EXAMPLE\\timeadmin of the simulator's domain, and counts logons and shell owners")
 	forms := []string{`EXAMPLE\timeadmin`, `example.com\timeadmin`, `timeadmin@example.com`, `Example.COM\TimeAdmin`}
 	for _, profile := range []winhost.Profile{winhost.P2003, winhost.P2022} {
 		for _, role := range []winhost.Role{winhost.Member, winhost.DomainController} {
@@ -40,7 +40,7 @@ func TestAccDomainAccount(t *testing.T) {
 		}
 	}
 	t.Run("another domain", func(t *testing.T) {
-		h := simHost(t, winsim.Options{Role: winhost.Member, Username: `EXAMPLE\timeadmin`, Password: simPassword})
+		h := simHost(t, "logs on as an account of the simulator's domain", winsim.Options{Role: winhost.Member, Username: `EXAMPLE\timeadmin`, Password: simPassword})
 		cfg := fmt.Sprintf(`
 provider "windows" {
   username = "OTHER\\timeadmin"

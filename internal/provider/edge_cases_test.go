@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -10,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -17,14 +17,11 @@ import (
 // spelling of the same host does not, and a change of on_destroy alone
 // touches no host.
 func TestAccNTPConfig_hostChanges(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022"})
-	other := newTarget(t, winsim.Options{Profile: "2022"})
-	// "localhost:PORT" is the same host as "127.0.0.1:PORT" to the WinRM
-	// client but not the same string; "LOCALHOST:PORT" differs from it only
-	// in case.
-	port := tg.host[strings.LastIndex(tg.host, ":"):]
-	lower, upper := "localhost"+port, "LOCALHOST"+port
+	tgs := newTargets(t, 2, winsim.Options{Profile: winhost.P2022})
+	tg, other := tgs[0], tgs[1]
+	// Two spellings of tg's host that differ only in case ("localhost:PORT"
+	// for the simulator's "127.0.0.1:PORT").
+	lower, upper, _ := hostSpellings(t, tg.host)
 	withHost := func(host, extra string) string {
 		tgc := *tg
 		tgc.host = host
@@ -58,6 +55,8 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 					checkRegistry(t, other, "Type", "NTP"),
 					// the replaced resource was destroyed with on_destroy = "reset"
 					checkRan(tg, "w32tm /register"),
+					checkReset(t, tg),
+					checkRegistryNot(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
 				),
 			},
 		},
@@ -69,12 +68,9 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 // an unknown Type) show as drift and are overwritten by apply; unmanaged
 // peers with unnamed bits do not break later updates.
 func TestAccNTPConfig_oddHostValues(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2003"})
+	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2003}))
 	set := func(name, data string) func() {
-		return func() {
-			tg.sim.Machine().SetString(wintime.ParametersKey, name, data)
-		}
+		return func() { tg.setString(t, wintime.ParametersKey, name, data) }
 	}
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -115,31 +111,31 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 // depends on a resource not created yet, plan neither connects nor replaces
 // resources that name their host; apply then works.
 func TestAccNTPConfig_unknownProviderSettings(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2019"})
+	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2019}))
+	username, vars := passwordVariables(tg)
 	cfg := func(suffix string) string {
-		return fmt.Sprintf(`
+		return passwordVariable + fmt.Sprintf(`
 resource "terraform_data" "secret" {
-  input = %q
+  input = "${var.password}%[1]s"
 }
 
 provider "windows" {
-  username = %q
-  password = replace(terraform_data.secret.output, %q, "")
+%[2]s  password = replace(terraform_data.secret.output, %[1]q, "")
 }
 
 resource "windows_ntp_config" "test" {
-  host        = %q
+  host        = %[3]q
   type        = "NTP"
   ntp_servers = [{ address = "ntp.nict.jp" }]
 }
-`, simPassword+suffix, simUser, suffix, tg.host)
+`, suffix, username, tg.host)
 	}
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
-			{Config: cfg("")},
+			{Config: cfg(""), ConfigVariables: vars, Check: checkRegistry(t, tg, "Type", "NTP")},
 			{
+				ConfigVariables: vars,
 				// The secret is replaced, so the password is unknown in this
 				// plan. The resource must not be replaced, and the refresh
 				// must not log on with the password missing (it would fail

@@ -20,7 +20,7 @@ import (
 // HTTP the host takes only sealed bodies, so the whole exchange is sealed
 // with the Kerberos session.
 func TestAccKerberos(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "needs a Kerberos KDC (testkdc) and a host of its realm")
 	kdc := testkdc.Start(t, testkdc.Options{})
 	kdc.AddUser(t, simUser, simPassword)
 	userKeytab := t.TempDir() + "/user.keytab"

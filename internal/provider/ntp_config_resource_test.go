@@ -165,181 +165,177 @@ func checkRegistry(t *testing.T, tg *target, name, want string) resource.TestChe
 	}
 }
 
+// allRoles are the domain roles the simulator plays.
+var allRoles = []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
+
 // TestAccNTPConfig_matrix drives every type and every flag on every Windows
-// profile and every domain role: create, update through all four types,
-// import, and an empty plan after each apply (the framework checks that).
+// profile and every domain role (in real-host mode, on every real host):
+// create, update through all four types, import, drift, reset on destroy,
+// and an empty plan after each apply (the framework checks that).
 func TestAccNTPConfig_matrix(t *testing.T) {
-	profiles := winhost.Profiles()
-	roles := []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController}
-	if realHost() {
-		profiles, roles = profiles[:1], roles[:1] // one run against the real host
-	}
-	for _, p := range profiles {
-		for _, role := range roles {
-			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
-				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
-				legacy := p == "2003"
-				allSync, noSync, noSyncThen := "/syncfromflags:ALL ", "/syncfromflags:NO ", "/syncfromflags:NO /update && ("
-				if legacy {
-					allSync, noSync = "/syncfromflags:DOMHIER,MANUAL ", `/v Type /t REG_SZ /d NoSync /f`
-					// The registry write must be followed by w32tm telling the service.
-					noSyncThen = `/v Type /t REG_SZ /d NoSync /f && w32tm /config /update && (`
-				}
-				accTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: testFactories(t),
-					Steps: []resource.TestStep{
-						{
-							Config: ntpConfig(tg, "AllSync", twoPeers, "  reliable = true"),
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
-								resource.TestCheckResourceAttr(resName, "reliable", "true"),
-								checkRan(tg, "/reliable:YES /update"),
-								resource.TestCheckResourceAttr(resName, "id", tg.host),
-								resource.TestCheckResourceAttr(resName, "on_destroy", "keep"),
-								resource.TestCheckResourceAttrSet(resName, "os_version"),
-								checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /reliable:YES /update`),
-								checkRegistry(t, tg, "Type", "AllSync"),
-								checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
-							),
-							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
-						},
-						{
-							PreConfig: tg.clearHistory,
-							Config:    ntpConfig(tg, "NTP", everyFlag, "  reliable = false"),
-							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-								plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
-							}},
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "NTP"),
-								resource.TestCheckResourceAttr(resName, "reliable", "false"),
-								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /reliable:NO /update`),
-								checkRegistry(t, tg, "Type", "NTP"),
-							),
-							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
-						},
-						{
-							PreConfig: tg.clearHistory,
-							Config:    ntpConfig(tg, "NT5DS", "", ""),
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
-								checkRan(tg, "/syncfromflags:DOMHIER /update"),
-								checkRegistry(t, tg, "Type", "NT5DS"),
-							),
-							// unmanaged peers stay as the host holds them
-							ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
-						},
-						{
-							PreConfig: tg.clearHistory,
-							Config:    ntpConfig(tg, "NoSync", "", ""),
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "NoSync"),
-								checkRan(tg, noSync),
-								checkRan(tg, noSyncThen),
-								checkRegistry(t, tg, "Type", "NoSync"),
-							),
-						},
-						{
-							ResourceName:      resName,
-							ImportState:       true,
-							ImportStateId:     tg.host,
-							ImportStateVerify: true,
-						},
-						{
-							// The same through an import {} block.
-							Config:          ntpConfig(tg, "NoSync", "", ""),
-							ResourceName:    resName,
-							ImportState:     true,
-							ImportStateKind: resource.ImportBlockWithID,
-							ImportStateId:   tg.host,
-						},
-						{
-							// From NoSync back to NTP (on 2003 NoSync went
-							// through the registry).
-							PreConfig: tg.clearHistory,
-							Config:    ntpConfig(tg, "NTP", twoPeers, ""),
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "NTP"),
-								checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
-								checkRegistry(t, tg, "Type", "NTP"),
-							),
-						},
-						{
-							// Drift behind Terraform's back is caught by plan.
-							PreConfig: func() {
-								tg.run(t, regAddParameter("Type", "NoSync"))
-							},
-							Config:             ntpConfig(tg, "NTP", twoPeers, ""),
-							PlanOnly:           true,
-							ExpectNonEmptyPlan: true,
-						},
-						{
-							PreConfig: tg.clearHistory,
-							Config:    ntpConfig(tg, "AllSync", twoPeers, `  on_destroy = "reset"`),
-							Check: resource.ComposeAggregateTestCheckFunc(
-								resource.TestCheckResourceAttr(resName, "type", "AllSync"),
-								checkRan(tg, allSync),
-								checkRegistry(t, tg, "Type", "AllSync"),
-							),
-						},
-					},
-					CheckDestroy: checkReset(t, tg),
-				})
-				if legacy {
-					if err := checkNotRan(tg, "/syncfromflags:ALL")(nil); err != nil {
-						t.Error(err)
-					}
-				}
-			})
+	eachHost(t, winhost.Profiles(), allRoles, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		legacy := tg.profile == winhost.P2003
+		allSync, noSync, noSyncThen := "/syncfromflags:ALL ", "/syncfromflags:NO ", "/syncfromflags:NO /update && ("
+		if legacy {
+			allSync, noSync = "/syncfromflags:DOMHIER,MANUAL ", `/v Type /t REG_SZ /d NoSync /f`
+			// The registry write must be followed by w32tm telling the service.
+			noSyncThen = `/v Type /t REG_SZ /d NoSync /f && w32tm /config /update && (`
 		}
-	}
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config: ntpConfig(tg, "AllSync", twoPeers, "  reliable = true"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+						resource.TestCheckResourceAttr(resName, "reliable", "true"),
+						checkRan(tg, "/reliable:YES /update"),
+						resource.TestCheckResourceAttr(resName, "id", tg.host),
+						resource.TestCheckResourceAttr(resName, "on_destroy", "keep"),
+						resource.TestCheckResourceAttrSet(resName, "os_version"),
+						checkRan(tg, allSync+`/manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /reliable:YES /update`),
+						checkRegistry(t, tg, "Type", "AllSync"),
+						checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+						checkAnnounceFlags(t, tg, wintime.AnnounceReliable),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
+				},
+				{
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NTP", everyFlag, "  reliable = false"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NTP"),
+						resource.TestCheckResourceAttr(resName, "reliable", "false"),
+						checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf" /reliable:NO /update`),
+						checkRegistry(t, tg, "Type", "NTP"),
+						checkRegistry(t, tg, "NtpServer", "10.0.0.1,0x1 2001:db8::123,0x2 peer.example.com,0x4 NTP.Example.org,0xf"),
+						checkAnnounceFlags(t, tg, wintime.AnnounceNotReliable),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
+				},
+				{
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NT5DS", "", ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
+						checkRan(tg, "/syncfromflags:DOMHIER /update"),
+						checkRegistry(t, tg, "Type", "NT5DS"),
+					),
+					// unmanaged peers stay as the host holds them
+					ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, everyFlagState...)},
+				},
+				{
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NoSync", "", ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NoSync"),
+						checkRan(tg, noSync),
+						checkRan(tg, noSyncThen),
+						checkRegistry(t, tg, "Type", "NoSync"),
+					),
+				},
+				{
+					ResourceName:      resName,
+					ImportState:       true,
+					ImportStateId:     tg.host,
+					ImportStateVerify: true,
+				},
+				{
+					// The same through an import {} block.
+					Config:          ntpConfig(tg, "NoSync", "", ""),
+					ResourceName:    resName,
+					ImportState:     true,
+					ImportStateKind: resource.ImportBlockWithID,
+					ImportStateId:   tg.host,
+				},
+				{
+					// From NoSync back to NTP (on 2003 NoSync went
+					// through the registry).
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NTP"),
+						checkRan(tg, `/syncfromflags:MANUAL /manualpeerlist:"ntp.nict.jp,0x9 time.windows.com,0xa" /update`),
+						checkRegistry(t, tg, "Type", "NTP"),
+					),
+				},
+				{
+					// Drift behind Terraform's back is caught by plan.
+					PreConfig: func() {
+						tg.run(t, regAddParameter("Type", "NoSync"))
+					},
+					Config:             ntpConfig(tg, "NTP", twoPeers, ""),
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					PreConfig: tg.clearHistory,
+					Config:    ntpConfig(tg, "AllSync", twoPeers, `  on_destroy = "reset"`),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "AllSync"),
+						checkRan(tg, allSync),
+						checkRegistry(t, tg, "Type", "AllSync"),
+					),
+				},
+			},
+			CheckDestroy: checkReset(t, tg),
+		})
+		if legacy {
+			if err := checkNotRan(tg, "/syncfromflags:ALL")(nil); err != nil {
+				t.Error(err)
+			}
+		}
+	})
 }
 
 // TestAccNTPConfig_drift changes the host behind Terraform's back and expects
 // the plan to show it and the next apply to converge.
 func TestAccNTPConfig_drift(t *testing.T) {
-	for _, p := range []winhost.Profile{"2003", "2022"} {
-		t.Run(string(p), func(t *testing.T) {
-			tg := newTarget(t, winsim.Options{Profile: p})
-			cfg := ntpConfig(tg, "NTP", twoPeers, "")
-			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testFactories(t),
-				Steps: []resource.TestStep{
-					{Config: cfg},
-					{
-						PreConfig: func() {
-							tg.run(t, regAddParameter("Type", "NT5DS"))
-						},
-						Config:             cfg,
-						PlanOnly:           true,
-						ExpectNonEmptyPlan: true,
+	eachHost(t, []winhost.Profile{winhost.P2003, winhost.P2022}, nil, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		cfg := ntpConfig(tg, "NTP", twoPeers, "")
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{Config: cfg},
+				{
+					PreConfig: func() {
+						tg.run(t, regAddParameter("Type", "NT5DS"))
 					},
-					{
-						PreConfig: func() {
-							tg.run(t, regAddParameter("NtpServer", "ntp.nict.jp,0x9 evil.example.com,0x9"))
-						},
-						Config: cfg,
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
-						}},
-						Check: resource.ComposeAggregateTestCheckFunc(
-							resource.TestCheckResourceAttr(resName, "type", "NTP"),
-							checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
-						),
-						ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
-					},
-					{
-						// Same meaning, other spelling: 0x09 and upper-case
-						// host names are no drift.
-						PreConfig: func() {
-							tg.run(t, regAddParameter("NtpServer", "NTP.NICT.JP,0x09 time.windows.com,0xA"))
-						},
-						Config:   cfg,
-						PlanOnly: true,
-					},
+					Config:             cfg,
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
 				},
-			})
+				{
+					PreConfig: func() {
+						tg.run(t, regAddParameter("NtpServer", "ntp.nict.jp,0x9 evil.example.com,0x9"))
+					},
+					Config: cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NTP"),
+						checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, twoPeersState...)},
+				},
+				{
+					// Same meaning, other spelling: 0x09 and upper-case
+					// host names are no drift.
+					PreConfig: func() {
+						tg.run(t, regAddParameter("NtpServer", "NTP.NICT.JP,0x09 time.windows.com,0xA"))
+					},
+					Config:   cfg,
+					PlanOnly: true,
+				},
+			},
 		})
-	}
+	})
 }
 
 // checkReset expects the Windows defaults of role after a destroy with
@@ -363,31 +359,72 @@ func checkReset(t *testing.T, tg *target) resource.TestCheckFunc {
 }
 
 // TestAccNTPConfig_keepOnDestroy destroys with the default on every profile
-// and role and expects the host untouched.
+// and role (every real host) and expects the host untouched.
 func TestAccNTPConfig_keepOnDestroy(t *testing.T) {
-	needSim(t, "not converted yet")
-	for _, p := range winhost.Profiles() {
-		for _, role := range []winhost.Role{winhost.Standalone, winhost.Member, winhost.DomainController} {
-			t.Run(fmt.Sprintf("%s-%s", p, role), func(t *testing.T) {
-				tg := newTarget(t, winsim.Options{Profile: p, Role: role})
-				accTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: testFactories(t),
-					Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
-					CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-						checkRegistry(t, tg, "Type", "NoSync"),
-						checkNotRan(tg, "/unregister"),
-					),
-				})
-			})
-		}
-	}
+	eachHost(t, winhost.Profiles(), allRoles, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps:                    []resource.TestStep{{Config: ntpConfig(tg, "NoSync", "", "")}},
+			CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+				checkRegistry(t, tg, "Type", "NoSync"),
+				checkNotRan(tg, "/unregister"),
+			),
+		})
+	})
 }
 
 // TestAccNTPConfig_japanese2003 runs against a Japanese Server 2003, whose
-// w32tm answers in code page 932 whatever the shell asked for.
+// w32tm answers in code page 932 whatever the shell asked for (in real-host
+// mode, against a Japanese host of any version).
 func TestAccNTPConfig_japanese2003(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2003", Locale: winhost.JaJP})
+	opts := winsim.Options{Profile: winhost.P2003, Locale: winhost.JaJP}
+	if realHost() {
+		opts.Profile = ""
+	}
+	tg := newTarget(t, opts)
+	accTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories(t),
+		Steps:                    japaneseSteps(t, tg),
+	})
+}
+
+// japaneseSteps apply and change a configuration on a Japanese host, and
+// import it.
+func japaneseSteps(t *testing.T, tg *target) []resource.TestStep {
+	version := resource.TestCheckResourceAttrSet(resName, "os_version")
+	if tg.profile == winhost.P2003 {
+		version = resource.TestCheckResourceAttr(resName, "os_version", "5.2.3790")
+	}
+	return []resource.TestStep{
+		{
+			Config: ntpConfig(tg, "AllSync", twoPeers, ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				version,
+				checkRan(tg, "/syncfromflags:DOMHIER,MANUAL"),
+				checkRegistry(t, tg, "Type", "AllSync"),
+				checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+			),
+		},
+		{
+			Config: ntpConfig(tg, "NTP", twoPeers, ""),
+			Check:  checkRegistry(t, tg, "Type", "NTP"),
+		},
+		{
+			ResourceName:      resName,
+			ImportState:       true,
+			ImportStateId:     tg.host,
+			ImportStateVerify: true,
+		},
+	}
+}
+
+// TestAccNTPConfig_japanese2003Refused: on a Japanese Server 2003, a change
+// the host refuses reports the host's own message, decoded from code page
+// 932.
+func TestAccNTPConfig_japanese2003Refused(t *testing.T) {
+	needSim(t, "takes the account's elevation away (SetElevated) for the host to refuse a change")
+	tg := newTarget(t, winsim.Options{Profile: winhost.P2003, Locale: winhost.JaJP})
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
@@ -416,52 +453,61 @@ func TestAccNTPConfig_japanese2003(t *testing.T) {
 // TestAccNTPConfig_stoppedService expects the provider to start a stopped
 // W32Time service before applying.
 func TestAccNTPConfig_stoppedService(t *testing.T) {
-	needSim(t, "not converted yet")
-	for _, p := range []winhost.Profile{"2003", "2025"} {
-		t.Run(string(p), func(t *testing.T) {
-			tg := newTarget(t, winsim.Options{Profile: p})
-			tg.sim.Machine().SetServiceRunning(false)
-			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testFactories(t),
-				Steps: []resource.TestStep{{
-					Config: ntpConfig(tg, "NTP", twoPeers, ""),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkRan(tg, "net start w32time"),
-						checkRegistry(t, tg, "Type", "NTP"),
-						func(*terraform.State) error {
-							if s := tg.sim.Machine().ServiceState(); s != "RUNNING" {
-								return fmt.Errorf("service is %s, want RUNNING", s)
-							}
-							return nil
-						},
-					),
-				}},
-			})
+	eachHost(t, []winhost.Profile{winhost.P2003, winhost.P2025}, nil, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		tg.setServiceRunning(t, false)
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{{
+				Config: ntpConfig(tg, "NTP", twoPeers, ""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkRan(tg, "net start w32time"),
+					checkRegistry(t, tg, "Type", "NTP"),
+					func(*terraform.State) error {
+						if s := tg.serviceState(t); s != wintime.ServiceRunning {
+							return fmt.Errorf("service is %s, want running", s)
+						}
+						return nil
+					},
+				),
+			}},
 		})
-	}
+	})
 }
 
 // TestAccNTPConfig_groupPolicy expects a clear error when Group Policy holds
 // the value the configuration asks to change.
+// The policy value is written through the transport; the host's restore
+// after the test removes it.
 func TestAccNTPConfig_groupPolicy(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2019", Role: winhost.Member})
-	tg.sim.Machine().SetString(wintime.PolicyParametersKey, "Type", "NT5DS")
+	opts := winsim.Options{Profile: winhost.P2019, Role: winhost.Member}
+	if realHost() {
+		opts = winsim.Options{} // any version and role: the check is the provider's
+	}
+	tg := newTarget(t, opts)
+	tg.setString(t, wintime.PolicyParametersKey, "Type", "NT5DS")
+	before, _ := tg.query(t, wintime.ParametersKey, "Type")
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{{
-			Config:      ntpConfig(tg, "NTP", twoPeers, ""),
-			ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:      ntpConfig(tg, "NTP", twoPeers, ""),
+				ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
+			},
+			{
+				// The refused apply changed nothing on the host.
+				Config: tg.provider,
+				Check:  checkRegistry(t, tg, "Type", before.Data),
+			},
+		},
 	})
 }
 
 // TestAccNTPConfig_fleet manages several hosts from one provider block, the
 // resources taking the provider's host where they name none.
 func TestAccNTPConfig_fleet(t *testing.T) {
-	needSim(t, "not converted yet")
-	hosts := startFleet(t, 3)
-	cfg := fleetConfig(hosts[0].Addr(), hosts[1:], `  type        = "NTP"
+	hosts := newTargets(t, 3, winsim.Options{Profile: winhost.P2022})
+	cfg := fleetConfigFor(hosts[0].host, hosts[0], hosts[1:], `  type        = "NTP"
   ntp_servers = [{ address = "ntp.nict.jp" }]`) + `
 resource "windows_ntp_config" "default_host" {
   type = "NT5DS"
@@ -473,17 +519,17 @@ resource "windows_ntp_config" "default_host" {
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("windows_ntp_config.default_host", tfjsonpath.New("host"),
-					knownvalue.StringExact(hosts[0].Addr())),
+					knownvalue.StringExact(hosts[0].host)),
 				statecheck.ExpectKnownValue("windows_ntp_config.fleet[1]",
-					tfjsonpath.New("host"), knownvalue.StringExact(hosts[2].Addr())),
+					tfjsonpath.New("host"), knownvalue.StringExact(hosts[2].host)),
 				stateCheckFunc(func() error {
 					for i, h := range hosts {
 						want := "NTP"
 						if i == 0 {
 							want = "NT5DS"
 						}
-						if v, _ := h.Machine().GetValue(wintime.ParametersKey, "Type"); v.Str != want {
-							return fmt.Errorf("host %d Type = %q, want %q", i, v.Str, want)
+						if v, _ := h.query(t, wintime.ParametersKey, "Type"); v.Data != want {
+							return fmt.Errorf("host %d (%s) Type = %q, want %q", i, h.host, v.Data, want)
 						}
 					}
 					return nil
@@ -550,11 +596,22 @@ host = "dc01;calc"`, `Invalid host`},
 	}
 }
 
-// TestAccNTPConfigDataSource reads a host without managing it.
+// TestAccNTPConfigDataSource reads a host without managing it. On a real
+// host (any version and role) the test first writes what it expects: the
+// simulated Server 2003 member holds these values already.
 func TestAccNTPConfigDataSource(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2003", Role: winhost.Member})
-	tg.sim.Machine().SetString(wintime.PolicyParametersKey, "NtpServer", "ntp.nict.jp,0x9")
+	opts := winsim.Options{Profile: winhost.P2003, Role: winhost.Member}
+	if realHost() {
+		opts = winsim.Options{}
+	}
+	tg := newTarget(t, opts)
+	tg.setString(t, wintime.ParametersKey, "Type", "NT5DS")
+	tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0xa) // not a reliable source
+	tg.deleteKey(t, wintime.PolicyConfigKey)                // no policy AnnounceFlags
+	tg.deleteKey(t, wintime.PolicyParametersKey)            // nor Type
+	tg.setString(t, wintime.PolicyParametersKey, "NtpServer", "ntp.nict.jp,0x9")
+	tg.setServiceRunning(t, true)
+	tg.clearHistory()
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{{
@@ -565,7 +622,7 @@ data "windows_ntp_config" "test" {
 `, tg.host),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NT5DS"),
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "os_name", "Windows Server 2003"),
+				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "os_name", osName(tg, "Windows Server 2003")),
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_state", "running"),
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "group_policy", "true"),
 				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "reliable", "false"),

@@ -29,10 +29,11 @@ import (
 // simulator's control of the host.
 
 // simHost starts a simulated host with the test account and returns it with
-// the address the resource's host attribute takes.
-func simHost(t *testing.T, opts winsim.Options) *winsim.Host {
+// the address the resource's host attribute takes; in real-host mode the
+// test skips, saying why it needs the simulator.
+func simHost(t *testing.T, why string, opts winsim.Options) *winsim.Host {
 	t.Helper()
-	needSim(t, "not converted yet")
+	needSim(t, why)
 	return newTarget(t, opts).sim
 }
 
@@ -106,7 +107,7 @@ func checkHostType(h *winsim.Host, want string) resource.TestCheckFunc {
 // (the framework's plan after each apply is empty); and each apply wrote one
 // and the same configuration line, however often it was retried.
 func TestAccReliability_transientFaults(t *testing.T) {
-	h := simHost(t, winsim.Options{FaultRate: 0.2, Seed: 20})
+	h := simHost(t, "injects transport faults (FaultRate) and reads the command history", winsim.Options{FaultRate: 0.2, Seed: 20})
 	// 10 retries per request: a spurious failure needs 11 faults in a row (0.2^11).
 	const extra = `  max_retries = 10`
 	from := 0
@@ -156,7 +157,7 @@ func TestAccReliability_transientFaults(t *testing.T) {
 func TestAccReliability_droppedConnection(t *testing.T) {
 	var armed atomic.Bool
 	var sent atomic.Int32
-	h := simHost(t, winsim.Options{OnExec: func(h *winsim.Host, line string) {
+	h := simHost(t, "drops the connection on the configuration command (OnExec)", winsim.Options{OnExec: func(h *winsim.Host, line string) {
 		// Each of the 1 + max_retries (3) sends of the configuration command
 		// loses its Receive; nothing else is dropped.
 		if armed.Load() && strings.Contains(line, "w32tm /config") && sent.Add(1) <= 4 {
@@ -230,7 +231,7 @@ func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 // how to fix it; the command did not change the host, so the next plan still
 // shows the change; once the host answers again, the apply converges.
 func TestAccReliability_hungCommand(t *testing.T) {
-	h := simHost(t, winsim.Options{})
+	h := simHost(t, "hangs a command on the host (SetHang)", winsim.Options{})
 	const extra = `  timeout = "3s"`
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -262,7 +263,7 @@ func TestAccReliability_hungCommand(t *testing.T) {
 // timeout): the next command finds its shell gone, opens a new one and
 // succeeds.
 func TestAccReliability_expiredShells(t *testing.T) {
-	h := simHost(t, winsim.Options{})
+	h := simHost(t, "expires the host's shells (ExpireShells) and counts those opened", winsim.Options{})
 	var opened int
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -292,7 +293,7 @@ func TestAccReliability_expiredShells(t *testing.T) {
 // asks for more than two at once, the host refuses, and the transport settles
 // on what the host allows; every resource is applied.
 func TestAccReliability_shellQuota(t *testing.T) {
-	h := simHost(t, winsim.Options{MaxShellsPerUser: 2})
+	h := simHost(t, "limits the shells per user to two (MaxShellsPerUser)", winsim.Options{MaxShellsPerUser: 2})
 	cfg := fleetConfig("", slices.Repeat([]*winsim.Host{h}, 6), `  type        = "NTP"
   ntp_servers = [{ address = "ntp.nict.jp" }]`)
 	accTest(t, resource.TestCase{
@@ -385,7 +386,7 @@ func TestAccReliability_refusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.Username, tt.opts.Password = simUser, simPassword
-			h := simHost(t, tt.opts)
+			h := simHost(t, "counts the logon and SOAP requests a refused logon made (and a wrong password could lock a lab account out)", tt.opts)
 			cfg := fmt.Sprintf(`
 provider "windows" {
   username = %q
@@ -410,7 +411,7 @@ resource "windows_ntp_config" "test" {
 // HTTPS verifies the host's certificate: a self-signed one is refused with a
 // message naming ca_cert and insecure, and accepted once ca_cert holds it.
 func TestAccReliability_httpsVerification(t *testing.T) {
-	h := simHost(t, winsim.Options{HTTPS: true})
+	h := simHost(t, "serves HTTPS with a self-signed certificate it hands to the test", winsim.Options{HTTPS: true})
 	ca := fmt.Sprintf("  https   = true\n  ca_cert = %q", string(h.CertPEM()))
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories(t),
@@ -428,7 +429,7 @@ func TestAccReliability_httpsVerification(t *testing.T) {
 // runs with it. plugin-testing offers no -parallelism flag, so the CLI runs
 // them with its default of 10 at a time.
 func TestAccReliability_fleet100(t *testing.T) {
-	needSim(t, "not converted yet")
+	needSim(t, "starts 100 simulated hosts")
 	const n = 100
 	hosts := startFleet(t, n)
 	cfg := fleetConfig("", hosts, `  type        = "AllSync"

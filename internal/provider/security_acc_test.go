@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/w32time/terraform-provider-windows/internal/winsim"
+	"github.com/w32time/terraform-provider-windows/internal/winsim/winhost"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -20,8 +21,7 @@ import (
 // the plan fails on the provider's password with a message naming both, and
 // no host sees a logon (not even one HTTP request).
 func TestAccProvider_noPassword(t *testing.T) {
-	needSim(t, "not converted yet")
-	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
+	h := simHost(t, "counts the host's HTTP requests (the failed plan must make none)", winsim.Options{Username: simUser, Password: simPassword})
 	t.Setenv("WINDOWS_PASSWORD", "")
 	if err := os.Unsetenv("WINDOWS_PASSWORD"); err != nil {
 		t.Fatal(err)
@@ -51,30 +51,36 @@ resource "windows_ntp_config" "test" {
 // comes from a resource not created yet, the data source does not log on
 // during the plan: the plan fails with an error that names password and the
 // ways out; with depends_on, the read waits for the apply, and the plan still
-// makes no request.
+// makes no request (counted on a simulated host; on a real one, a logon
+// with the password unknown would fail the plan).
 func TestAccNTPConfigDataSource_unknownPassword(t *testing.T) {
-	needSim(t, "not converted yet")
-	h := simHost(t, winsim.Options{Username: simUser, Password: simPassword})
+	tg := newTarget(t, winsim.Options{})
+	// The read's type is one the test wrote, not a policy's.
+	tg.deleteKey(t, wintime.PolicyParametersKey)
+	tg.setString(t, wintime.ParametersKey, "Type", "NTP")
+	username, vars := passwordVariables(tg)
 	cfg := func(dependsOn string) string {
-		return fmt.Sprintf(`
+		return passwordVariable + fmt.Sprintf(`
 resource "terraform_data" "pw" {
-  input = %q
+  input = var.password
 }
 
 provider "windows" {
-  username = %q
-  password = terraform_data.pw.output
+%s  password = terraform_data.pw.output
 }
 
 data "windows_ntp_config" "test" {
   host = %q
 %s
 }
-`, simPassword, simUser, h.Addr(), dependsOn)
+`, username, tg.host, dependsOn)
 	}
 	noRequests := func(when string) func() error {
 		return func() error {
-			if st := h.Stats(); st.HTTPRequests != 0 {
+			if tg.sim == nil {
+				return nil
+			}
+			if st := tg.sim.Stats(); st.HTTPRequests != 0 {
 				return fmt.Errorf("%s: the host saw %d HTTP requests (%v), want none", when, st.HTTPRequests, st.Requests)
 			}
 			return nil
@@ -84,8 +90,9 @@ data "windows_ntp_config" "test" {
 		ProtoV6ProviderFactories: testFactories(t),
 		Steps: []resource.TestStep{
 			{
-				Config: cfg(""),
-				ExpectError: regexp.MustCompile(`(?s)Cannot read 127\.0\.0\.1:\d+ before the provider's settings are known.*` +
+				Config:          cfg(""),
+				ConfigVariables: vars,
+				ExpectError: regexp.MustCompile(`(?s)Cannot read ` + regexp.QuoteMeta(tg.host) + ` before the provider's settings are known.*` +
 					"The windows provider's `password` is not known until apply.*-target=.*depends_on"),
 			},
 			{
@@ -94,7 +101,8 @@ data "windows_ntp_config" "test" {
 						t.Error(err)
 					}
 				},
-				Config: cfg("  depends_on = [terraform_data.pw]"),
+				Config:          cfg("  depends_on = [terraform_data.pw]"),
+				ConfigVariables: vars,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					planCheckFunc(func(plancheck.CheckPlanRequest) error { return noRequests("the plan")() }),
 				}},
@@ -110,12 +118,14 @@ data "windows_ntp_config" "test" {
 // next plan is empty (plugin-testing plans with -out, runs the PreApply
 // checks, applies the saved plan, then expects an empty plan).
 func TestAccNTPConfig_savedPlanUnmanagedDrift(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022"})
+	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2022}))
+	// No policy may override the values this test writes behind
+	// Terraform's back (the host's restore puts a lab's policy back).
+	tg.deleteKey(t, wintime.PolicyParametersKey)
+	tg.deleteKey(t, wintime.PolicyConfigKey)
 	behindTheBack := planCheckFunc(func(plancheck.CheckPlanRequest) error {
-		m := tg.sim.Machine()
-		m.SetString(wintime.ParametersKey, "NtpServer", "changed.example.com,0x8")
-		m.SetDWord(wintime.ConfigKey, "AnnounceFlags", 0x5)
+		tg.setString(t, wintime.ParametersKey, "NtpServer", "changed.example.com,0x8")
+		tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0x5)
 		return nil
 	})
 	accTest(t, resource.TestCase{
@@ -185,10 +195,9 @@ resource "windows_ntp_config" "test" {
 // are warned about once in a plan; one resource, even one that is replaced
 // (planned twice by the CLI), is not.
 func TestAccNTPConfig_sharedHost(t *testing.T) {
-	needSim(t, "not converted yet")
-	tg := newTarget(t, winsim.Options{Profile: "2022"})
-	other := newTarget(t, winsim.Options{Profile: "2022"})
-	port := tg.host[strings.LastIndex(tg.host, ":"):]
+	tgs := newTargets(t, 2, winsim.Options{Profile: winhost.P2022})
+	tg, other := tgs[0], tgs[1]
+	lower, _, upperDot := hostSpellings(t, tg.host)
 	res := func(name, host, typ string) string {
 		return fmt.Sprintf(`
 resource "windows_ntp_config" %q {
@@ -203,7 +212,7 @@ resource "windows_ntp_config" %q {
 		config string
 		want   int
 	}{
-		{"two resources", res("a", "localhost"+port, "NT5DS") + res("b", "LOCALHOST."+port, "NoSync"), 1},
+		{"two resources", res("a", lower, "NT5DS") + res("b", upperDot, "NoSync"), 1},
 		{"one resource", res("a", tg.host, "NT5DS"), 0},
 		{"two hosts", res("a", tg.host, "NT5DS") + res("b", other.host, "NoSync"), 0},
 	}
