@@ -45,6 +45,7 @@ echo "CLI: $tf ($(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$tf" versio
 
 step "Starting a simulated Windows Server 2003 (standalone, en-US)"
 password="Demo-Passw0rd!"
+: >"$work/winsim.log" # before the background job opens it: the loop below reads it at once
 "$work/bin/winsim" --listen 127.0.0.1:0 --control 127.0.0.1:0 --profile 2003 \
 	--username Administrator --password "$password" --record >"$work/winsim.log" 2>&1 &
 sim_pid=$!

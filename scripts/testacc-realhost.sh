@@ -8,15 +8,17 @@
 #
 # Against your VMs: set WINDOWS_HOSTS (or WINDOWS_HOST) and the other
 # WINDOWS_* variables (docs/guides/testing-against-your-own-vms.md).
-# Without them: against three simulated hosts started as plain winsim
+# Without them: against four simulated hosts started as plain winsim
 # processes, without their control API, so that the suite reaches them only
-# over WinRM, as it would a VM: Server 2003 (en-US, standalone), 2012 R2
-# (ja-JP, standalone) and 2022 (en-US, domain member). That is CI's proof of
-# this mode.
+# over WinRM, as it would a VM: Server 2003 (en-US, standalone), 2008 (en-US,
+# domain controller: no tzutil, the first w32tm with /query), 2012 R2 (ja-JP,
+# standalone) and 2022 (en-US, domain member). That is CI's proof of this
+# mode.
 #
 # Environment (optional):
 #   REALHOST_MIN_RUN  fraction of the acceptance tests that must run (default
 #                     0.8 against the simulated hosts, 0 against your VMs)
+#   REALHOST_JSON     a file to keep the run's `go test -json` output in
 #   ACC_RUN, ACC_TIMEOUT, GOTESTFLAGS  as for scripts/testacc.sh
 set -euo pipefail
 
@@ -41,6 +43,7 @@ trap cleanup EXIT
 start_host() {
 	local name=$1 log="$work/$1.log" addr=""
 	shift
+	: >"$log" # before the background job opens it: sed reads it at once
 	"$work/winsim" --listen 127.0.0.1:0 --password "$WINDOWS_PASSWORD" "$@" >"$log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 1 100); do
@@ -68,6 +71,7 @@ else
 	export WINDOWS_USERNAME=Administrator WINDOWS_PASSWORD="Lab-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')!"
 	hosts=()
 	start_host 2003 --profile 2003 --locale en-US --role standalone
+	start_host 2008 --profile 2008 --locale en-US --role dc
 	start_host 2012r2 --profile 2012r2 --locale ja-JP --role standalone
 	start_host 2022 --profile 2022 --locale en-US --role member
 	WINDOWS_HOSTS=$(
@@ -79,10 +83,13 @@ else
 fi
 
 # Tests of different hosts run in parallel; a test waiting for its host
-# holds one of go test's parallel slots, so give it more than the 3 hosts.
+# holds one of go test's parallel slots, so give it more than there are hosts.
 rc=0
 bash scripts/testacc.sh "$cli" -json -parallel 8 >"$work/acc.json" || rc=$?
 go run ./internal/accsummary -min-run "$min_run" <"$work/acc.json" || rc=1
+if [[ -n ${REALHOST_JSON:-} ]]; then
+	cp "$work/acc.json" "$REALHOST_JSON"
+fi
 if grep -q 'NOT RESTORED' "$work/acc.json" || (($(grep -c 'restored, and read back as saved' "$work/acc.json") != ${#hosts[@]})); then
 	echo "testacc-realhost.sh: not every host was restored and read back (see above)" >&2
 	rc=1

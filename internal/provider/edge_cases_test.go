@@ -68,42 +68,44 @@ func TestAccNTPConfig_hostChanges(t *testing.T) {
 // an unknown Type) show as drift and are overwritten by apply; unmanaged
 // peers with unnamed bits do not break later updates.
 func TestAccNTPConfig_oddHostValues(t *testing.T) {
-	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2003}))
-	set := func(name, data string) func() {
-		return func() { tg.setString(t, wintime.ParametersKey, name, data) }
-	}
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{
-				PreConfig: set("NtpServer", "a.pool.ntp.org,b.pool.ntp.org"),
-				Config:    ntpConfig(tg, "NTP", twoPeers, ""),
-				Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
-			},
-			{
-				PreConfig:          set("Type", "Bogus"),
-				Config:             ntpConfig(tg, "NTP", twoPeers, ""),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				Config: ntpConfig(tg, "NTP", twoPeers, ""),
-				Check:  checkRegistry(t, tg, "Type", "NTP"),
-			},
-			{
-				// Peers left unmanaged, holding a bit Windows does not name.
-				PreConfig: set("NtpServer", "ntp.nict.jp,0x19"),
-				Config:    ntpConfig(tg, "NT5DS", "", ""),
-				Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x19"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectPeers(resName, peer("ntp.nict.jp", "SpecialInterval", "Client", "0x10")),
+	onEachHost(t, winsim.Options{Profile: winhost.P2003}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		set := func(name, data string) func() {
+			return func() { tg.setString(t, wintime.ParametersKey, name, data) }
+		}
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					PreConfig: set("NtpServer", "a.pool.ntp.org,b.pool.ntp.org"),
+					Config:    ntpConfig(tg, "NTP", twoPeers, ""),
+					Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x9 time.windows.com,0xa"),
+				},
+				{
+					PreConfig:          set("Type", "Bogus"),
+					Config:             ntpConfig(tg, "NTP", twoPeers, ""),
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					Config: ntpConfig(tg, "NTP", twoPeers, ""),
+					Check:  checkRegistry(t, tg, "Type", "NTP"),
+				},
+				{
+					// Peers left unmanaged, holding a bit Windows does not name.
+					PreConfig: set("NtpServer", "ntp.nict.jp,0x19"),
+					Config:    ntpConfig(tg, "NT5DS", "", ""),
+					Check:     checkRegistry(t, tg, "NtpServer", "ntp.nict.jp,0x19"),
+					ConfigStateChecks: []statecheck.StateCheck{
+						expectPeers(resName, peer("ntp.nict.jp", "SpecialInterval", "Client", "0x10")),
+					},
+				},
+				{
+					Config: ntpConfig(tg, "NoSync", "", ""),
+					Check:  checkRegistry(t, tg, "Type", "NoSync"),
 				},
 			},
-			{
-				Config: ntpConfig(tg, "NoSync", "", ""),
-				Check:  checkRegistry(t, tg, "Type", "NoSync"),
-			},
-		},
+		})
 	})
 }
 
@@ -111,10 +113,11 @@ func TestAccNTPConfig_oddHostValues(t *testing.T) {
 // depends on a resource not created yet, plan neither connects nor replaces
 // resources that name their host; apply then works.
 func TestAccNTPConfig_unknownProviderSettings(t *testing.T) {
-	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2019}))
-	username, vars := passwordVariables(tg)
-	cfg := func(suffix string) string {
-		return passwordVariable + fmt.Sprintf(`
+	onEachHost(t, winsim.Options{Profile: winhost.P2019}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		username, vars := passwordVariables(tg)
+		cfg := func(suffix string) string {
+			return passwordVariable + fmt.Sprintf(`
 resource "terraform_data" "secret" {
   input = "${var.password}%[1]s"
 }
@@ -129,22 +132,23 @@ resource "windows_ntp_config" "test" {
   ntp_servers = [{ address = "ntp.nict.jp" }]
 }
 `, suffix, username, tg.host)
-	}
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{Config: cfg(""), ConfigVariables: vars, Check: checkRegistry(t, tg, "Type", "NTP")},
-			{
-				ConfigVariables: vars,
-				// The secret is replaced, so the password is unknown in this
-				// plan. The resource must not be replaced, and the refresh
-				// must not log on with the password missing (it would fail
-				// with an authentication error, failing this step).
-				Config: cfg("#2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionNoop),
-				}},
+		}
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{Config: cfg(""), ConfigVariables: vars, Check: checkRegistry(t, tg, "Type", "NTP")},
+				{
+					ConfigVariables: vars,
+					// The secret is replaced, so the password is unknown in this
+					// plan. The resource must not be replaced, and the refresh
+					// must not log on with the password missing (it would fail
+					// with an authentication error, failing this step).
+					Config: cfg("#2"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resName, plancheck.ResourceActionNoop),
+					}},
+				},
 			},
-		},
+		})
 	})
 }

@@ -480,26 +480,24 @@ func TestAccNTPConfig_stoppedService(t *testing.T) {
 // The policy value is written through the transport; the host's restore
 // after the test removes it.
 func TestAccNTPConfig_groupPolicy(t *testing.T) {
-	opts := winsim.Options{Profile: winhost.P2019, Role: winhost.Member}
-	if realHost() {
-		opts = winsim.Options{} // any version and role: the check is the provider's
-	}
-	tg := newTarget(t, opts)
-	tg.setString(t, wintime.PolicyParametersKey, "Type", "NT5DS")
-	before, _ := tg.query(t, wintime.ParametersKey, "Type")
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{
-				Config:      ntpConfig(tg, "NTP", twoPeers, ""),
-				ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
+	onEachHost(t, winsim.Options{Profile: winhost.P2019, Role: winhost.Member}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		tg.setString(t, wintime.PolicyParametersKey, "Type", "NT5DS")
+		before, _ := tg.query(t, wintime.ParametersKey, "Type")
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config:      ntpConfig(tg, "NTP", twoPeers, ""),
+					ExpectError: regexp.MustCompile(`(?s)Group\s+Policy.*Policies`),
+				},
+				{
+					// The refused apply changed nothing on the host.
+					Config: tg.provider,
+					Check:  checkRegistry(t, tg, "Type", before.Data),
+				},
 			},
-			{
-				// The refused apply changed nothing on the host.
-				Config: tg.provider,
-				Check:  checkRegistry(t, tg, "Type", before.Data),
-			},
-		},
+		})
 	})
 }
 
@@ -600,37 +598,35 @@ host = "dc01;calc"`, `Invalid host`},
 // host (any version and role) the test first writes what it expects: the
 // simulated Server 2003 member holds these values already.
 func TestAccNTPConfigDataSource(t *testing.T) {
-	opts := winsim.Options{Profile: winhost.P2003, Role: winhost.Member}
-	if realHost() {
-		opts = winsim.Options{}
-	}
-	tg := newTarget(t, opts)
-	tg.setString(t, wintime.ParametersKey, "Type", "NT5DS")
-	tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0xa) // not a reliable source
-	tg.deleteKey(t, wintime.PolicyConfigKey)                // no policy AnnounceFlags
-	tg.deleteKey(t, wintime.PolicyParametersKey)            // nor Type
-	tg.setString(t, wintime.PolicyParametersKey, "NtpServer", "ntp.nict.jp,0x9")
-	tg.setServiceRunning(t, true)
-	tg.clearHistory()
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{{
-			Config: tg.provider + fmt.Sprintf(`
+	onEachHost(t, winsim.Options{Profile: winhost.P2003, Role: winhost.Member}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		tg.setString(t, wintime.ParametersKey, "Type", "NT5DS")
+		tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0xa) // not a reliable source
+		tg.deleteKey(t, wintime.PolicyConfigKey)                // no policy AnnounceFlags
+		tg.deleteKey(t, wintime.PolicyParametersKey)            // nor Type
+		tg.setString(t, wintime.PolicyParametersKey, "NtpServer", "ntp.nict.jp,0x9")
+		tg.setServiceRunning(t, true)
+		tg.clearHistory()
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{{
+				Config: tg.provider + fmt.Sprintf(`
 data "windows_ntp_config" "test" {
   host = %q
 }
 `, tg.host),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NT5DS"),
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "os_name", osName(tg, "Windows Server 2003")),
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_state", "running"),
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "group_policy", "true"),
-				resource.TestCheckResourceAttr("data.windows_ntp_config.test", "reliable", "false"),
-				checkNoWrite(tg), // i12: the shared read runs w32tm /query; a write is what must not run
-			),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectPeers("data.windows_ntp_config.test", peer("ntp.nict.jp", "SpecialInterval", "Client")),
-			},
-		}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NT5DS"),
+					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "os_name", osName(tg, "Windows Server 2003")),
+					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "service_state", "running"),
+					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "group_policy", "true"),
+					resource.TestCheckResourceAttr("data.windows_ntp_config.test", "reliable", "false"),
+					checkNoWrite(tg), // i12: the shared read runs w32tm /query; a write is what must not run
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectPeers("data.windows_ntp_config.test", peer("ntp.nict.jp", "SpecialInterval", "Client")),
+				},
+			}},
+		})
 	})
 }

@@ -512,31 +512,33 @@ func TestAccNTPConfig_startupReboot(t *testing.T) {
 // TestAccNTPConfig_badRanges: out-of-range values are refused at plan time,
 // naming the attribute, the range and the unit.
 func TestAccNTPConfig_badRanges(t *testing.T) {
-	tg := newTarget(t, winsim.Options{})
-	unchanged := unchangedSince(t, tg)
-	tests := []struct{ extra, want string }{
-		{"  min_poll_interval = 18", `min_poll_interval: "18" is not allowed; write 0 to 17 log2 seconds`},
-		{"  special_poll_interval = 0", `special_poll_interval: "0" is not allowed; write 1 to 4294967295 seconds`},
-		{`  max_pos_phase_correction = "forever"`, `write 0 to 4294967294 seconds, or "unlimited"`},
-		{`  cross_site_sync_flags = "Some"`, `write None, PdcOnly, All`},
-		{"  min_poll_interval = 12\n  max_poll_interval = 10", `min_poll_interval (12) is above max_poll_interval (10)`},
-		{`  service_startup = "boot"`, `service_startup`},
-	}
-	var steps []resource.TestStep
-	for _, tt := range tests {
-		steps = append(steps, resource.TestStep{
-			Config:      ntpConfig(tg, "NTP", twoPeers, tt.extra),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tt.want), ` `, `\s+`)),
-		})
-	}
-	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
-	if err := unchanged(); err != nil {
-		t.Errorf("a refused configuration wrote the host: %v", err)
-	}
-	if slices.ContainsFunc(tg.history(), func(l string) bool { return strings.Contains(l, "reg add") }) {
-		t.Errorf("a refused configuration wrote the host: %q", tg.history())
-	}
+	onEachHost(t, winsim.Options{}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		unchanged := unchangedSince(t, tg)
+		tests := []struct{ extra, want string }{
+			{"  min_poll_interval = 18", `min_poll_interval: "18" is not allowed; write 0 to 17 log2 seconds`},
+			{"  special_poll_interval = 0", `special_poll_interval: "0" is not allowed; write 1 to 4294967295 seconds`},
+			{`  max_pos_phase_correction = "forever"`, `write 0 to 4294967294 seconds, or "unlimited"`},
+			{`  cross_site_sync_flags = "Some"`, `write None, PdcOnly, All`},
+			{"  min_poll_interval = 12\n  max_poll_interval = 10", `min_poll_interval (12) is above max_poll_interval (10)`},
+			{`  service_startup = "boot"`, `service_startup`},
+		}
+		var steps []resource.TestStep
+		for _, tt := range tests {
+			steps = append(steps, resource.TestStep{
+				Config:      ntpConfig(tg, "NTP", twoPeers, tt.extra),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tt.want), ` `, `\s+`)),
+			})
+		}
+		accTest(t, resource.TestCase{ProtoV6ProviderFactories: testFactories(t), Steps: steps})
+		if err := unchanged(); err != nil {
+			t.Errorf("a refused configuration wrote the host: %v", err)
+		}
+		if slices.ContainsFunc(tg.history(), func(l string) bool { return strings.Contains(l, "reg add") }) {
+			t.Errorf("a refused configuration wrote the host: %q", tg.history())
+		}
+	})
 }
 
 // TestAccNTPConfig_stateBeforeTunables plans, through the CLI, from a state

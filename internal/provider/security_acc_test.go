@@ -54,13 +54,14 @@ resource "windows_ntp_config" "test" {
 // makes no request (counted on a simulated host; on a real one, a logon
 // with the password unknown would fail the plan).
 func TestAccNTPConfigDataSource_unknownPassword(t *testing.T) {
-	tg := newTarget(t, winsim.Options{})
-	// The read's type is one the test wrote, not a policy's.
-	tg.deleteKey(t, wintime.PolicyParametersKey)
-	tg.setString(t, wintime.ParametersKey, "Type", "NTP")
-	username, vars := passwordVariables(tg)
-	cfg := func(dependsOn string) string {
-		return passwordVariable + fmt.Sprintf(`
+	onEachHost(t, winsim.Options{}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		// The read's type is one the test wrote, not a policy's.
+		tg.deleteKey(t, wintime.PolicyParametersKey)
+		tg.setString(t, wintime.ParametersKey, "Type", "NTP")
+		username, vars := passwordVariables(tg)
+		cfg := func(dependsOn string) string {
+			return passwordVariable + fmt.Sprintf(`
 resource "terraform_data" "pw" {
   input = var.password
 }
@@ -74,41 +75,42 @@ data "windows_ntp_config" "test" {
 %s
 }
 `, username, tg.host, dependsOn)
-	}
-	noRequests := func(when string) func() error {
-		return func() error {
-			if tg.sim == nil {
+		}
+		noRequests := func(when string) func() error {
+			return func() error {
+				if tg.sim == nil {
+					return nil
+				}
+				if st := tg.sim.Stats(); st.HTTPRequests != 0 {
+					return fmt.Errorf("%s: the host saw %d HTTP requests (%v), want none", when, st.HTTPRequests, st.Requests)
+				}
 				return nil
 			}
-			if st := tg.sim.Stats(); st.HTTPRequests != 0 {
-				return fmt.Errorf("%s: the host saw %d HTTP requests (%v), want none", when, st.HTTPRequests, st.Requests)
-			}
-			return nil
 		}
-	}
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{
-				Config:          cfg(""),
-				ConfigVariables: vars,
-				ExpectError: regexp.MustCompile(`(?s)Cannot read ` + regexp.QuoteMeta(tg.host) + ` before the provider's settings are known.*` +
-					"The windows provider's `password` is not known until apply.*-target=.*depends_on"),
-			},
-			{
-				PreConfig: func() {
-					if err := noRequests("the failed plan")(); err != nil {
-						t.Error(err)
-					}
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config:          cfg(""),
+					ConfigVariables: vars,
+					ExpectError: regexp.MustCompile(`(?s)Cannot read ` + regexp.QuoteMeta(tg.host) + ` before the provider's settings are known.*` +
+						"The windows provider's `password` is not known until apply.*-target=.*depends_on"),
 				},
-				Config:          cfg("  depends_on = [terraform_data.pw]"),
-				ConfigVariables: vars,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					planCheckFunc(func(plancheck.CheckPlanRequest) error { return noRequests("the plan")() }),
-				}},
-				Check: resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NTP"),
+				{
+					PreConfig: func() {
+						if err := noRequests("the failed plan")(); err != nil {
+							t.Error(err)
+						}
+					},
+					Config:          cfg("  depends_on = [terraform_data.pw]"),
+					ConfigVariables: vars,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						planCheckFunc(func(plancheck.CheckPlanRequest) error { return noRequests("the plan")() }),
+					}},
+					Check: resource.TestCheckResourceAttr("data.windows_ntp_config.test", "type", "NTP"),
+				},
 			},
-		},
+		})
 	})
 }
 
@@ -118,46 +120,48 @@ data "windows_ntp_config" "test" {
 // next plan is empty (plugin-testing plans with -out, runs the PreApply
 // checks, applies the saved plan, then expects an empty plan).
 func TestAccNTPConfig_savedPlanUnmanagedDrift(t *testing.T) {
-	tg := newTarget(t, anyOnReal(winsim.Options{Profile: winhost.P2022}))
-	// No policy may override the values this test writes behind
-	// Terraform's back (the host's restore puts a lab's policy back).
-	tg.deleteKey(t, wintime.PolicyParametersKey)
-	tg.deleteKey(t, wintime.PolicyConfigKey)
-	behindTheBack := planCheckFunc(func(plancheck.CheckPlanRequest) error {
-		tg.setString(t, wintime.ParametersKey, "NtpServer", "changed.example.com,0x8")
-		tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0x5)
-		return nil
-	})
-	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testFactories(t),
-		Steps: []resource.TestStep{
-			{
-				Config: ntpConfig(tg, "NTP", `  ntp_servers = [{ address = "ntp.nict.jp" }]`, "  reliable = false"),
+	onEachHost(t, winsim.Options{Profile: winhost.P2022}, func(t *testing.T, opts winsim.Options) {
+		tg := newTarget(t, opts)
+		// No policy may override the values this test writes behind
+		// Terraform's back (the host's restore puts a lab's policy back).
+		tg.deleteKey(t, wintime.PolicyParametersKey)
+		tg.deleteKey(t, wintime.PolicyConfigKey)
+		behindTheBack := planCheckFunc(func(plancheck.CheckPlanRequest) error {
+			tg.setString(t, wintime.ParametersKey, "NtpServer", "changed.example.com,0x8")
+			tg.setDWord(t, wintime.ConfigKey, "AnnounceFlags", 0x5)
+			return nil
+		})
+		accTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testFactories(t),
+			Steps: []resource.TestStep{
+				{
+					Config: ntpConfig(tg, "NTP", `  ntp_servers = [{ address = "ntp.nict.jp" }]`, "  reliable = false"),
+				},
+				{
+					Config: ntpConfig(tg, "NT5DS", "", ""),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(resName, tfjsonpath.New("ntp_servers")),
+						plancheck.ExpectUnknownValue(resName, tfjsonpath.New("reliable")),
+						behindTheBack,
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
+						resource.TestCheckResourceAttr(resName, "reliable", "true"),
+						checkRegistry(t, tg, "NtpServer", "changed.example.com,0x8"),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, peer("changed.example.com", "Client"))},
+				},
+				{
+					// Nothing managed changes: the unmanaged values stay known,
+					// and the plan is empty.
+					Config: ntpConfig(tg, "NT5DS", "", `  on_destroy = "keep"`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+				},
 			},
-			{
-				Config: ntpConfig(tg, "NT5DS", "", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(resName, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(resName, tfjsonpath.New("ntp_servers")),
-					plancheck.ExpectUnknownValue(resName, tfjsonpath.New("reliable")),
-					behindTheBack,
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(resName, "type", "NT5DS"),
-					resource.TestCheckResourceAttr(resName, "reliable", "true"),
-					checkRegistry(t, tg, "NtpServer", "changed.example.com,0x8"),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{expectPeers(resName, peer("changed.example.com", "Client"))},
-			},
-			{
-				// Nothing managed changes: the unmanaged values stay known,
-				// and the plan is empty.
-				Config: ntpConfig(tg, "NT5DS", "", `  on_destroy = "keep"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-			},
-		},
+		})
 	})
 }
 
