@@ -90,6 +90,18 @@ provider "windows" {
 	}
 }
 
+// newSerialTarget is newTarget for a test that must not be parallel (it
+// calls t.Setenv): in real-host mode it takes the host without making the
+// test parallel, which only a top-level test that is not parallel, or one of
+// its sequential subtests, may do (see labHosts.takeTarget).
+func newSerialTarget(t *testing.T, opts winsim.Options) *target {
+	t.Helper()
+	if realHost() {
+		return lab.takeTarget(t, opts, false)
+	}
+	return newTarget(t, opts)
+}
+
 // newTargets returns n different hosts for one test, as newTarget does.
 func newTargets(t *testing.T, n int, opts winsim.Options) []*target {
 	t.Helper()

@@ -292,6 +292,15 @@ func skipReal(t *testing.T, why string) {
 // the test ends, restores the host and frees it.
 func (l *labHosts) realTarget(t *testing.T, opts winsim.Options) *target {
 	t.Helper()
+	return l.takeTarget(t, opts, true)
+}
+
+// takeTarget is realTarget, making the test parallel or not. A test that is
+// not parallel may wait for a host only when no parallel test runs, which
+// is so in a top-level test that is not parallel and its sequential
+// subtests: Go runs the parallel tests after them.
+func (l *labHosts) takeTarget(t *testing.T, opts winsim.Options, parallel bool) *target {
+	t.Helper()
 	if why := simOnly(opts); why != "" {
 		skipReal(t, "needs "+why)
 	}
@@ -304,7 +313,9 @@ func (l *labHosts) realTarget(t *testing.T, opts winsim.Options) *target {
 	if len(cands) == 0 {
 		skipReal(t, fmt.Sprintf("needs a host with %s; the hosts are %s", wanted(opts), l.describe()))
 	}
-	markParallel(t)
+	if parallel {
+		markParallel(t)
+	}
 	h := take(cands)
 	t.Cleanup(func() {
 		defer func() { h.free <- struct{}{} }()
