@@ -26,25 +26,7 @@ func TestAccHostRead_mixedPlanOneCommand(t *testing.T) {
 	fmt.Fprintf(&b, "resource \"windows_ntp_config\" \"control\" {\n  host = %q\n  type = \"NT5DS\"\n}\n", control.host)
 	for i, h := range hosts[:3] {
 		tgs[i] = &target{sim: h, host: h.Addr()}
-		fmt.Fprintf(&b, `
-resource "windows_ntp_config" "h%[1]d" {
-  host        = %[2]q
-  type        = "NTP"
-  ntp_servers = [{ address = "ntp.nict.jp" }]
-}
-resource "windows_time_zone" "h%[1]d" {
-  host      = %[2]q
-  time_zone = "Asia/Tokyo"
-}
-data "windows_host" "h%[1]d" {
-  host       = %[2]q
-  depends_on = [windows_time_zone.h%[1]d]
-}
-data "windows_ntp_status" "h%[1]d" {
-  host       = %[2]q
-  depends_on = [windows_ntp_config.h%[1]d]
-}
-`, i, h.Addr())
+		b.WriteString(mixedConfig(fmt.Sprintf("h%d", i), h.Addr()))
 	}
 	config := fmt.Sprintf("provider \"windows\" {\n  username = %q\n  password = %q\n}\n", simUser, simPassword) + b.String()
 	forget := func() {
@@ -95,25 +77,7 @@ func TestAccHostRead_dataSourcesAfterWrites(t *testing.T) {
 		setZone(t, tg, v, "Pacific Standard Time")
 		tg.setString(t, wintime.ParametersKey, "Type", "NTP")
 		tg.setString(t, wintime.ParametersKey, "NtpServer", "time.windows.com,0x9")
-		config := tg.provider + fmt.Sprintf(`
-resource "windows_ntp_config" "test" {
-  host        = %[1]q
-  type        = "NTP"
-  ntp_servers = [{ address = "ntp.nict.jp" }]
-}
-resource "windows_time_zone" "test" {
-  host      = %[1]q
-  time_zone = "Asia/Tokyo"
-}
-data "windows_host" "test" {
-  host       = %[1]q
-  depends_on = [windows_time_zone.test]
-}
-data "windows_ntp_status" "test" {
-  host       = %[1]q
-  depends_on = [windows_ntp_config.test]
-}
-`, tg.host)
+		config := tg.provider + mixedConfig("test", tg.host)
 		checks := []resource.TestCheckFunc{
 			resource.TestCheckResourceAttr("data.windows_host.test", "time_zone", "Tokyo Standard Time"),
 			checkZone(t, tg, v, "Tokyo Standard Time"),
@@ -127,4 +91,30 @@ data "windows_ntp_status" "test" {
 			Steps:                    []resource.TestStep{{Config: config, Check: resource.ComposeAggregateTestCheckFunc(checks...)}},
 		})
 	})
+}
+
+// mixedConfig is every resource and data source of the provider on host,
+// each named name: the resources write a peer and a zone, and the data
+// sources depend on them, so that they read during the apply, after the
+// writes.
+func mixedConfig(name, host string) string {
+	return fmt.Sprintf(`
+resource "windows_ntp_config" %[1]q {
+  host        = %[2]q
+  type        = "NTP"
+  ntp_servers = [{ address = "ntp.nict.jp" }]
+}
+resource "windows_time_zone" %[1]q {
+  host      = %[2]q
+  time_zone = "Asia/Tokyo"
+}
+data "windows_host" %[1]q {
+  host       = %[2]q
+  depends_on = [windows_time_zone.%[1]s]
+}
+data "windows_ntp_status" %[1]q {
+  host       = %[2]q
+  depends_on = [windows_ntp_config.%[1]s]
+}
+`, name, host)
 }
