@@ -15,15 +15,21 @@ import (
 )
 
 // A provider built with -tags memprofile shows where its memory goes, for
-// the work on the benchmarks' peak resident set (docs/benchmarks.md): every
-// 200 ms it appends the Go runtime's figures and the process's resident set
-// to MEMPROFILE_DIR/mem-PID.txt, and when the heap in use reaches a new high
-// it writes a heap profile of that moment to MEMPROFILE_DIR/heap-PID.pprof
-// (`go tool pprof -sample_index=inuse_space`) and its goroutines to
-// MEMPROFILE_DIR/goroutine-PID.txt. With MEMPROFILE_GC set it also collects
-// every 2s and writes a profile of the live heap to live-PID-N.pprof each time.
-// The binary users run has
-// neither the switch nor the code.
+// the work on the benchmarks' peak resident set (docs/benchmarks.md). With
+// MEMPROFILE_DIR set (the benchmark driver passes its environment on to the
+// provider), every 200 ms it appends the Go runtime's figures and the
+// process's resident set to MEMPROFILE_DIR/mem-PID.txt, and when the heap in
+// use reaches a new high it writes a heap profile of that moment to
+// heap-PID.pprof (`go tool pprof -sample_index=inuse_space`) and its
+// goroutines to goroutine-PID.txt. With MEMPROFILE_GC set too, it collects
+// every 2 s and writes a profile of the live heap to live-PID-N.pprof each
+// time (compare two with -diff_base). For example:
+//
+//	w=$(mktemp -d) && go build -tags memprofile -o "$w/p" . && go build -o "$w/b" ./internal/bench/cmd/benchrun
+//	MEMPROFILE_DIR=$w "$w/b" -cli "$(command -v terraform)" -provider "$w/p" -baseline-provider "$w/p" \
+//	    -out "" -hosts 300 -baseline-max 1 -mixed-hosts "" -latencies 0
+//
+// The binary users run has neither the switch nor the code.
 func init() {
 	dir := os.Getenv("MEMPROFILE_DIR")
 	if dir == "" {
@@ -35,9 +41,10 @@ func init() {
 	go watchMemory(dir)
 }
 
+// watchMemory writes the figures and profiles to dir until the process exits.
 func watchMemory(dir string) {
 	pid := strconv.Itoa(os.Getpid())
-	log, err := os.Create(filepath.Join(dir, "mem-"+pid+".txt"))
+	log, err := os.Create(filepath.Join(dir, "mem-"+pid+".txt")) //nolint:gosec // G703: the directory the developer named
 	if err != nil {
 		return
 	}
@@ -66,8 +73,9 @@ func watchMemory(dir string) {
 	}
 }
 
+// writeProfile writes the named runtime/pprof profile to the file name.
 func writeProfile(profile, name string, debug int) {
-	f, err := os.Create(name)
+	f, err := os.Create(name) //nolint:gosec // G703: in the directory the developer named
 	if err != nil {
 		return
 	}
