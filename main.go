@@ -3,11 +3,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/w32time/terraform-provider-windows/internal/provider"
 	"github.com/w32time/terraform-provider-windows/internal/transport"
@@ -24,11 +23,12 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
 
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
 	pool := transport.NewPool()
-	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool), providerserver.ServeOpts{
-		Address: address,
-		Debug:   debug,
-	})
+	err := tf6server.Serve(address, provider.NewServer(version, pool), opts...)
 	// Serve returns when the CLI stops the plugin. Deleting the shells this
 	// process kept open frees them on the hosts at once; left alone they
 	// would count against the per-user shell quota (MaxShellsPerUser) until

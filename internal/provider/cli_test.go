@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
@@ -83,7 +82,7 @@ func (d *cliDir) run(args ...string) (string, error) {
 	served := make(chan error, 1)
 	go func() {
 		served <- tf6server.Serve(d.addr, func() tfprotov6.ProviderServer {
-			return providerserver.NewProtocol6(NewWithPool("test", d.pool)())()
+			return NewServer("test", d.pool)()
 		}, tf6server.WithDebug(ctx, reattach, closed), tf6server.WithLoggingSink(d.t),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
 	}()

@@ -2,15 +2,18 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -213,24 +216,43 @@ func (d *providerData) hostKey(host string) (string, bool) {
 // as the same resource planned again. Two resources with the very same
 // configuration write the same values and do not undo each other, so missing
 // them costs no warning that matters.
+//
+// A configuration is kept as the SHA-256 of its wire encoding (MessagePack,
+// whose objects list their attributes in order of name), not as the value:
+// a fleet plans one resource per host, and the values took a few KiB each
+// for the whole run.
 type plannedHosts struct {
 	mu      sync.Mutex
-	configs map[string][]tftypes.Value // by type name and hostKey (see hostBound.warnSharedHost)
+	configs map[string][]configDigest // by type name and hostKey (see hostBound.warnSharedHost)
 }
 
-func newPlannedHosts() *plannedHosts { return &plannedHosts{configs: map[string][]tftypes.Value{}} }
+// configDigest identifies a configuration (see plannedHosts).
+type configDigest [sha256.Size]byte
+
+func newPlannedHosts() *plannedHosts { return &plannedHosts{configs: map[string][]configDigest{}} }
+
+// digestOf is config's configDigest. A value that cannot be encoded (none
+// the framework hands a plan) gets its own digest, the zero one: taken as
+// another resource's when the host has one already, which errs towards the
+// warning.
+func digestOf(config tftypes.Value) configDigest {
+	dv, err := tfprotov6.NewDynamicValue(config.Type(), config)
+	if err != nil {
+		return configDigest{}
+	}
+	return sha256.Sum256(dv.MsgPack)
+}
 
 // add records that a resource with configuration config plans key, and
 // reports whether another resource planned the same host before it.
 func (p *plannedHosts) add(key string, config tftypes.Value) (another bool) {
+	d := digestOf(config)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, c := range p.configs[key] {
-		if c.Equal(config) {
-			return false
-		}
+	if slices.Contains(p.configs[key], d) {
+		return false
 	}
 	another = len(p.configs[key]) > 0
-	p.configs[key] = append(p.configs[key], config)
+	p.configs[key] = append(p.configs[key], d)
 	return another
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/w32time/terraform-provider-windows/internal/transport"
@@ -26,7 +25,7 @@ func testFactories(t *testing.T) map[string]func() (tfprotov6.ProviderServer, er
 	t.Cleanup(func() { _ = pool.Close() })
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"windows": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6WithError(NewWithPool("test", pool)())()
+			return NewServer("test", pool)(), nil
 		},
 	}
 }

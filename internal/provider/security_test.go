@@ -213,3 +213,48 @@ func TestPlannedHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannedHostsDigest: configurations are told apart by their digest as
+// they were by their value: null, unknown and empty differ, and so do lists
+// in another order; a configuration built again with its attributes given in
+// another order is the same one.
+func TestPlannedHostsDigest(t *testing.T) {
+	objType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"type": tftypes.String, "servers": tftypes.List{ElementType: tftypes.String},
+	}}
+	cfg := func(typ any, servers ...string) tftypes.Value {
+		list := make([]tftypes.Value, len(servers))
+		for i, s := range servers {
+			list[i] = tftypes.NewValue(tftypes.String, s)
+		}
+		return tftypes.NewValue(objType, map[string]tftypes.Value{
+			"type":    tftypes.NewValue(tftypes.String, typ),
+			"servers": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, list),
+		})
+	}
+	tests := []struct {
+		name        string
+		first, then tftypes.Value
+		another     bool
+	}{
+		{"equal", cfg("NTP", "a", "b"), cfg("NTP", "a", "b"), false},
+		{"null and empty", cfg(nil, "a"), cfg("", "a"), true},
+		{"unknown and empty", cfg(tftypes.UnknownValue, "a"), cfg("", "a"), true},
+		{"list order", cfg("NTP", "a", "b"), cfg("NTP", "b", "a"), true},
+		{"one more element", cfg("NTP", "a"), cfg("NTP", "a", "a"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPlannedHosts()
+			if p.add("k", tt.first) {
+				t.Fatal("the first resource on a host reported another")
+			}
+			if got := p.add("k", tt.then); got != tt.another {
+				t.Errorf("second add = %v, want %v", got, tt.another)
+			}
+			if want := 1 + map[bool]int{true: 1}[tt.another]; len(p.configs["k"]) != want {
+				t.Errorf("%d configurations kept, want %d", len(p.configs["k"]), want)
+			}
+		})
+	}
+}

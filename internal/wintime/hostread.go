@@ -35,6 +35,9 @@ func HostReadCommand() string {
 // ParseHostRead reads the output of HostReadCommand. Its errors are
 // ParseSyncRead's: a read without `ver` output, or w32tm output with the
 // shape of a status or peer list but not all of it.
+//
+// No string of the result shares memory with out: a read is kept for the
+// rest of the run (one per host), its output is not.
 func ParseHostRead(out string) (HostRead, error) {
 	var r HostRead
 	sr, err := ParseSyncRead(out)
@@ -45,5 +48,5 @@ func ParseHostRead(out string) (HostRead, error) {
 	if r.Facts, err = ParseFacts(out); err != nil {
 		return r, err
 	}
-	return r, nil
+	return detached(r), nil
 }
