@@ -115,7 +115,8 @@ func (t *test) skipReason() string {
 		}
 		reason = o
 	}
-	if _, msg, ok := strings.Cut(reason, ": "); ok && strings.Contains(reason[:strings.Index(reason, ": ")], ".go:") {
+	// Drop the "file_test.go:12: " that t.Skip's line starts with.
+	if loc, msg, ok := strings.Cut(reason, ": "); ok && strings.Contains(loc, ".go:") {
 		reason = msg
 	}
 	return reason

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/w32time/terraform-provider-windows/internal/winsim"
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
 )
 
@@ -88,16 +87,6 @@ func osName(tg *target, simulated string) string {
 		return tg.lab.snap.Version.Release()
 	}
 	return simulated
-}
-
-// anyOnReal returns opts for a simulated host and, in real-host mode, no
-// options: any real host will do for a test that asks for a version only to
-// pin the simulator's, and expects nothing of it.
-func anyOnReal(opts winsim.Options) winsim.Options {
-	if realHost() {
-		return winsim.Options{}
-	}
-	return opts
 }
 
 // passwordVariable is the declaration of the sensitive variable
