@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -306,17 +307,61 @@ func (l *labHosts) takeTarget(t *testing.T, opts winsim.Options, parallel bool) 
 	}
 	var cands []*labHost
 	for _, h := range l.hosts {
-		if h.matches(opts) {
+		if h.matches(opts) && !holds(t, h) {
 			cands = append(cands, h)
 		}
 	}
+	if p, ok := pinned.Load(t); ok { // eachHost's subtest: its host, and no other
+		cands = nil
+		if h := p.(*labHost); h.matches(opts) && !holds(t, h) {
+			cands = []*labHost{h}
+		}
+	}
 	if len(cands) == 0 {
-		skipReal(t, fmt.Sprintf("needs a host with %s; the hosts are %s", wanted(opts), l.describe()))
+		skipReal(t, fmt.Sprintf("needs another host with %s; the hosts are %s", orUnknown(wanted(opts)), l.describe()))
 	}
 	if parallel {
 		markParallel(t)
 	}
-	h := take(cands)
+	return hold(t, take(cands))
+}
+
+// realTargets takes n different hosts for one test: the first n of the list,
+// in its order, so that two tests that each take several cannot wait for
+// each other.
+func (l *labHosts) realTargets(t *testing.T, n int, opts winsim.Options) []*target {
+	t.Helper()
+	if why := simOnly(opts); why != "" {
+		skipReal(t, "needs "+why)
+	}
+	if len(l.hosts) < n {
+		skipReal(t, fmt.Sprintf("needs %d hosts; the hosts are %s", n, l.describe()))
+	}
+	markParallel(t)
+	tgs := make([]*target, n)
+	for i, h := range l.hosts[:n] {
+		tgs[i] = hold(t, take([]*labHost{h}))
+	}
+	return tgs
+}
+
+// held lists the hosts each test holds, so that a test taking a second
+// host does not wait for its first.
+var held sync.Map // *testing.T -> *[]*labHost
+
+// pinned holds the host of each subtest of eachHost.
+var pinned sync.Map // *testing.T -> *labHost
+
+func holds(t *testing.T, h *labHost) bool {
+	hs, ok := held.Load(t)
+	return ok && slices.Contains(*hs.(*[]*labHost), h)
+}
+
+// hold gives the taken host h to the test: when the test ends, the host is
+// restored and freed.
+func hold(t *testing.T, h *labHost) *target {
+	hs, _ := held.LoadOrStore(t, new([]*labHost))
+	*hs.(*[]*labHost) = append(*hs.(*[]*labHost), h)
 	t.Cleanup(func() {
 		defer func() { h.free <- struct{}{} }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -327,23 +372,6 @@ func (l *labHosts) takeTarget(t *testing.T, opts winsim.Options, parallel bool) 
 	})
 	return &target{host: h.addr, provider: "\nprovider \"windows\" {}\n", lab: h,
 		profile: h.profile, locale: h.locale, role: h.role}
-}
-
-// realTargets takes n different hosts for one test, in the order of the
-// host list, so that two tests that each take several cannot wait for each
-// other.
-func (l *labHosts) realTargets(t *testing.T, n int, opts winsim.Options) []*target {
-	t.Helper()
-	if len(l.hosts) < n {
-		skipReal(t, fmt.Sprintf("needs %d hosts; the hosts are %s", n, l.describe()))
-	}
-	tgs := make([]*target, n)
-	for i := range n {
-		o := opts
-		o.Profile, o.Locale, o.Role = l.hosts[i].profile, l.hosts[i].locale, l.hosts[i].role
-		tgs[i] = l.realTarget(t, o)
-	}
-	return tgs
 }
 
 // wanted describes what opts ask of a host.
@@ -401,7 +429,10 @@ func eachHost(t *testing.T, profiles []winhost.Profile, roles []winhost.Role, f 
 		for _, h := range lab.hosts {
 			opts := winsim.Options{Profile: h.profile, Locale: h.locale, Role: h.role}
 			t.Run(fmt.Sprintf("%s-%s-%s-%s", h.addr, orUnknown(string(h.profile)), orUnknown(string(h.locale)), orUnknown(string(h.role))),
-				func(t *testing.T) { f(t, opts) })
+				func(t *testing.T) {
+					pinned.Store(t, h)
+					f(t, opts)
+				})
 		}
 		return
 	}
