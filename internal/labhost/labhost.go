@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -97,8 +98,8 @@ func parse(out string) (*Snapshot, error) {
 			s.Keys[path] = k
 		}
 	}
-	if s.Service == "" || s.Service == wintime.ServiceNotInstalled {
-		return nil, fmt.Errorf("the W32Time service is %q: labhost saves a host with W32Time installed", s.Service)
+	if s.Service == "" || s.Service == wintime.ServiceNotInstalled || !hr.State.Installed {
+		return nil, fmt.Errorf("%w (service state %q): labhost saves a host with W32Time installed", errNotInstalled, s.Service)
 	}
 	return s, nil
 }
@@ -170,18 +171,27 @@ func (s *Snapshot) Diff(now *Snapshot) []string {
 // from the snapshot after the restore.
 var ErrNotRestored = errors.New("the host was not restored")
 
+// errNotInstalled is parse's error for a host without W32Time.
+var errNotInstalled = errors.New("the W32Time service is not installed")
+
 // Restore puts the host back as s was saved, then reads it again and
 // verifies it: the error lists what still differs (wrapping
-// ErrNotRestored), or why a command could not run.
+// ErrNotRestored), with the values it would not write through cmd.exe and
+// the commands that failed, or why the host could not be read. A host left
+// without W32Time (a `w32tm /unregister` not followed by `/register`) gets
+// it registered again first.
 func Restore(ctx context.Context, r Runner, s *Snapshot) error {
 	now, err := Save(ctx, r)
+	if errors.Is(err, errNotInstalled) {
+		if _, rerr := r.Run(ctx, "w32tm /register"); rerr != nil {
+			return fmt.Errorf("restoring: registering W32Time again: %w", rerr)
+		}
+		now, err = Save(ctx, r)
+	}
 	if err != nil {
 		return err
 	}
-	lines, err := s.restoreCommands(now)
-	if err != nil {
-		return err
-	}
+	lines, refused := s.restoreCommands(now)
 	var failed []string // not a verdict: the read-back decides, but says why when it disagrees
 	for _, line := range lines {
 		res, err := r.Run(ctx, line)
@@ -197,6 +207,9 @@ func Restore(ctx context.Context, r Runner, s *Snapshot) error {
 		return fmt.Errorf("reading the host back after restoring it: %w", err)
 	}
 	if d := s.Diff(back); len(d) > 0 {
+		for _, e := range refused {
+			d = append(d, e.Error())
+		}
 		if len(failed) > 0 {
 			d = append(d, "restore commands that failed: "+strings.Join(failed, "; "))
 		}
@@ -209,9 +222,19 @@ func Restore(ctx context.Context, r Runner, s *Snapshot) error {
 // within cmd.exe's limit: the registry first (values, then keys that were not
 // there), then the start type, the service state, `w32tm /config /update`
 // when the service runs afterwards (it rereads its configuration), and the
-// time zone.
-func (s *Snapshot) restoreCommands(now *Snapshot) ([]string, error) {
+// time zone. The steps are joined with `&`, not `&&`: they do not depend on
+// each other, a failed one must not keep the others from running, and the
+// read-back is the verdict. It also returns the changes it will not make
+// through cmd.exe (see quoted), to be reported if the host still differs.
+func (s *Snapshot) restoreCommands(now *Snapshot) (lines []string, refused []error) {
 	var steps []string
+	step := func(line string, err error) {
+		if err != nil {
+			refused = append(refused, err)
+			return
+		}
+		steps = append(steps, line)
+	}
 	for _, path := range unionKeys(s.Keys, now.Keys) {
 		was, is := s.Keys[path], now.Keys[path]
 		if was == nil {
@@ -222,17 +245,13 @@ func (s *Snapshot) restoreCommands(now *Snapshot) ([]string, error) {
 			b, okB := valuesOf(is)[name]
 			switch {
 			case !okA:
-				steps = append(steps, fmt.Sprintf(`reg delete "%s" /v "%s" /f`, was.Path, originalName(is, name)))
-			case !okB || a != b:
-				add, err := regAdd(was.Path, originalName(was, name), a)
-				if err != nil {
-					return nil, err
-				}
-				steps = append(steps, add)
+				step(regDelete(was.Path, originalName(is, name)))
+			case !okB || !sameData(a, b):
+				step(regAdd(was.Path, originalName(was, name), a))
 			}
 		}
 		if is == nil && len(was.Values) == 0 {
-			steps = append(steps, fmt.Sprintf(`reg add "%s" /f`, was.Path))
+			step(regKeyCommand("add", was.Path))
 		}
 	}
 	// Keys that were not there, deepest first so that a parent goes after
@@ -245,7 +264,7 @@ func (s *Snapshot) restoreCommands(now *Snapshot) ([]string, error) {
 	}
 	slices.Sort(extra)
 	for _, p := range slices.Backward(extra) {
-		steps = append(steps, fmt.Sprintf(`reg delete "%s" /f`, p))
+		step(regKeyCommand("delete", p))
 	}
 	if s.Startup != now.Startup && s.Startup != "" {
 		steps = append(steps, "sc config w32time start= "+scStart[s.Startup])
@@ -266,11 +285,25 @@ func (s *Snapshot) restoreCommands(now *Snapshot) ([]string, error) {
 		}
 		tz, err := wintime.TimeZoneSetCommand(s.Version, id)
 		if err != nil {
-			return nil, fmt.Errorf("restoring the time zone %q: %w", id, err)
+			err = fmt.Errorf("restoring the time zone %q: %w", id, err)
 		}
-		steps = append(steps, tz)
+		step(tz, err)
 	}
-	return batch(steps)
+	lines, err := batch(steps)
+	if err != nil {
+		refused = append(refused, err)
+	}
+	return lines, refused
+}
+
+// sameData reports whether two values hold the same: REG_EXPAND_SZ data is
+// a path, which Windows compares without regard to case (w32tm /register
+// writes %systemroot% in whatever case its version does).
+func sameData(a, b wintime.RegValue) bool {
+	if a.Type == "REG_EXPAND_SZ" && b.Type == a.Type {
+		return strings.EqualFold(a.Data, b.Data)
+	}
+	return a == b
 }
 
 // scStart is sc config's word for each start type.
@@ -294,9 +327,8 @@ func coveredBy(path string, saved, now map[string]*wintime.RegKey) bool {
 	}
 }
 
-// batch joins steps with && into as few command lines as fit cmd.exe's
-// limit: && so that the first failure stops the line (the read-back then
-// reports what is left).
+// batch joins steps with & into as few command lines as fit cmd.exe's
+// limit.
 func batch(steps []string) ([]string, error) {
 	var lines []string
 	cur := ""
@@ -306,7 +338,7 @@ func batch(steps []string) ([]string, error) {
 		}
 		next := st
 		if cur != "" {
-			next = cur + " && " + st
+			next = cur + " & " + st
 		}
 		if wintime.CheckCommandLine(next) != nil {
 			lines, next = append(lines, cur), st
@@ -319,30 +351,86 @@ func batch(steps []string) ([]string, error) {
 	return lines, nil
 }
 
-// regAdd returns the reg add that writes v as name under key. The data comes
-// from the host, not from a user, but still reaches cmd.exe: data with a
-// character cmd.exe would act on inside quotes (", %, and line breaks) is
-// refused, to be restored by hand, rather than quoted by a rule that would
-// have to be right for every version of cmd.exe.
-func regAdd(key, name string, v wintime.RegValue) (string, error) {
+// quoted returns s for a double-quoted argument of reg.exe, or an error
+// naming what, of the key or value (described by what), it will not put
+// through cmd.exe: a double quote, a line break, % (which cmd.exe expands
+// inside quotes), and a trailing backslash (which reg.exe reads as escaping
+// the closing quote). The text comes from the host, not from a user, but
+// reaches cmd.exe all the same: it is refused, to be set by hand, rather
+// than quoted by a rule that would have to be right for every version.
+func quoted(what, s string) (string, error) {
+	if strings.ContainsAny(s, "\"%\r\n") || strings.HasSuffix(s, `\`) {
+		return "", fmt.Errorf("restoring %s: %q holds a character (\", %%, a line break or a final \\) "+
+			"this restore does not write through cmd.exe: set it by hand with regedit", what, s)
+	}
+	return `"` + s + `"`, nil
+}
+
+// valueName checks a value's name: the key's default value is printed under
+// a localized pseudo-name such as (Default), which reg would take for a
+// value of that name.
+func valueName(key, name string) (string, error) {
 	if strings.HasPrefix(name, "(") {
-		// The key's default value, printed under a localized pseudo-name
-		// such as (Default): reg add would create a value of that name.
 		return "", fmt.Errorf("restoring %s: its default value %s is not one this restore writes: set it by hand with regedit", key, name)
 	}
-	for _, s := range []string{key, name, v.Data} {
-		if strings.ContainsAny(s, "\"%\r\n") {
-			return "", fmt.Errorf("restoring %s\\%s: its data %q holds a character (\" or %% or a line break) "+
-				"this restore does not write through cmd.exe: set it by hand with regedit", key, name, v.Data)
-		}
+	return quoted(key+`\`+name, name)
+}
+
+// regKeyCommand returns `reg add KEY /f` or `reg delete KEY /f`.
+func regKeyCommand(verb, key string) (string, error) {
+	k, err := quoted(key, key)
+	if err != nil {
+		return "", err
+	}
+	return "reg " + verb + " " + k + " /f", nil
+}
+
+// regDelete returns the reg delete of the value name under key.
+func regDelete(key, name string) (string, error) {
+	k, err := quoted(key, key)
+	if err != nil {
+		return "", err
+	}
+	n, err := valueName(key, name)
+	if err != nil {
+		return "", err
+	}
+	return "reg delete " + k + " /v " + n + " /f", nil
+}
+
+// regAdd returns the reg add that writes v as name under key. REG_EXPAND_SZ
+// data holding % (W32Time's DLL paths, %systemroot%\system32\w32time.dll)
+// is written unquoted with each % escaped as ^%, which keeps cmd.exe from
+// expanding it on a command line, when it holds nothing else cmd.exe or reg
+// would act on; other data goes quoted.
+func regAdd(key, name string, v wintime.RegValue) (string, error) {
+	k, err := quoted(key, key)
+	if err != nil {
+		return "", err
+	}
+	n, err := valueName(key, name)
+	if err != nil {
+		return "", err
 	}
 	switch v.Type {
-	case "REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE":
+	case "REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY":
 	default:
-		return "", fmt.Errorf("restoring %s\\%s: type %s is not one reg add writes: set it by hand with regedit", key, name, v.Type)
+		return "", fmt.Errorf("restoring %s\\%s: type %s is not one reg add writes as printed: set it by hand with regedit", key, name, v.Type)
 	}
-	return fmt.Sprintf(`reg add "%s" /v "%s" /t %s /d "%s" /f`, key, name, v.Type, v.Data), nil
+	data, err := quoted(key+`\`+name, v.Data)
+	if err != nil && strings.Contains(v.Data, "%") && unquotedSafe.MatchString(v.Data) {
+		data, err = strings.ReplaceAll(v.Data, "%", "^%"), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`reg add %s /v %s /t %s /d %s /f`, k, n, v.Type, data), nil
 }
+
+// unquotedSafe matches data that may go unquoted on a cmd.exe line: no
+// blank, and no character cmd.exe or reg.exe gives a meaning to but %,
+// which regAdd escapes.
+var unquotedSafe = regexp.MustCompile(`^[A-Za-z0-9%\\._:\-]+$`)
 
 // originalName returns the value's name as the host printed it (the key
 // holds names in lower case), for the command line: names are

@@ -115,13 +115,6 @@ func TestRestore(t *testing.T) {
 				if err == nil && len(snap.Diff(changed)) == 0 {
 					t.Fatalf("%v changed nothing that Diff sees", lines)
 				}
-				if name == "unregistered" {
-					// No W32Time to read: Restore cannot start from it.
-					if err := Restore(t.Context(), c, snap); err == nil {
-						t.Fatal("Restore of an unregistered service succeeded")
-					}
-					return
-				}
 				if err := Restore(t.Context(), c, snap); err != nil {
 					t.Fatal(err)
 				}
@@ -138,19 +131,60 @@ func TestRestore(t *testing.T) {
 }
 
 // TestRestoreReportsWhatItCannotWrite expects a value Restore refuses to put
-// through cmd.exe to be named, and nothing else to be left undone.
+// through cmd.exe to be named, and every other change to be put back all
+// the same.
 func TestRestoreReportsWhatItCannotWrite(t *testing.T) {
 	h, c := startHost(t, winsim.Options{Profile: "2022"})
-	h.Machine().SetString(wintime.ParametersKey, "Odd", `100%`)
+	h.Machine().SetString(wintime.ParametersKey, "Odd", `say "hi"`)
 	snap, err := Save(t.Context(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	run(t, c, `reg delete "`+wintime.ParametersKey+`" /v Odd /f`)
 	run(t, c, `reg add "`+wintime.ParametersKey+`" /v Type /t REG_SZ /d NoSync /f`)
+	run(t, c, "net stop w32time")
 	err = Restore(t.Context(), c, snap)
-	if err == nil || !strings.Contains(err.Error(), `Odd`) || !strings.Contains(err.Error(), "by hand") {
-		t.Fatalf("Restore = %v, want an error naming Odd and what to do", err)
+	if !errors.Is(err, ErrNotRestored) || !strings.Contains(err.Error(), `Odd`) || !strings.Contains(err.Error(), "by hand") {
+		t.Fatalf("Restore = %v, want ErrNotRestored naming Odd and what to do", err)
+	}
+	back, err := Save(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := snap.Diff(back); len(d) != 1 {
+		t.Errorf("after Restore: %v, want only Odd missing", d)
+	}
+}
+
+// TestRestoreQuoting expects what comes from the host to reach cmd.exe only
+// in forms it cannot act on: a key or value name with a quote is refused
+// (the host could otherwise run a command of its choosing), and an
+// expandable path with % is written escaped, so that it is stored as it was.
+func TestRestoreQuoting(t *testing.T) {
+	h, c := startHost(t, winsim.Options{Profile: "2019"})
+	const dll = `%systemroot%\system32\w32time.dll`
+	h.Machine().SetValue(wintime.ParametersKey, "ServiceDll", winhost.Value{Type: "REG_EXPAND_SZ", Str: dll})
+	// A policy tree already there, so that the key added below is not
+	// deleted with it.
+	h.Machine().SetString(wintime.PolicyParametersKey, "Type", "NT5DS")
+	snap, err := Save(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Machine().DeleteValue(wintime.ParametersKey, "ServiceDll")
+	h.Machine().SetString(wintime.PolicyRootKey+`\x" & echo injected & "`, "V", "1")
+	h.Machine().ClearHistory()
+	err = Restore(t.Context(), c, snap)
+	if err == nil || !strings.Contains(err.Error(), `x\" & echo injected`) {
+		t.Fatalf("Restore = %v, want the key with a quote refused", err)
+	}
+	for _, l := range h.Machine().History() {
+		if strings.Contains(l, "injected") {
+			t.Errorf("a name from the host reached cmd.exe: %s", l)
+		}
+	}
+	if v, ok := h.Machine().GetValue(wintime.ParametersKey, "ServiceDll"); !ok || v.Str != dll || v.Type != "REG_EXPAND_SZ" {
+		t.Errorf("ServiceDll = %+v (present %v), want %s restored as written", v, ok, dll)
 	}
 }
 
