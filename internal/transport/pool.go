@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -16,8 +18,8 @@ type Pool struct {
 	mu    sync.Mutex
 	cores map[string]*core
 	gates *credGates
-	// runs counts the Runs per endpoint URL, across credentials (see
-	// Client.Runs).
+	// runs counts the Runs per host and port, across credentials and
+	// spellings of the host's name (see Client.Runs).
 	runs   map[string]*atomic.Uint64
 	closed bool
 }
@@ -43,10 +45,10 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 	}
 	c, ok := p.cores[key]
 	if !ok {
-		runs := p.runs[n.url]
+		runs := p.runs[n.hostKey()]
 		if runs == nil {
 			runs = new(atomic.Uint64)
-			p.runs[n.url] = runs
+			p.runs[n.hostKey()] = runs
 		}
 		c = newCore(n, p.gates.get(n), runs)
 		p.cores[key] = c
@@ -70,4 +72,10 @@ func (p *Pool) Close() error {
 	wg.Wait()
 	p.gates.close()
 	return nil
+}
+
+// hostKey names the host and port of n whatever the spelling of its name:
+// DNS names are case-insensitive, and a trailing dot names the same host.
+func (n *normalized) hostKey() string {
+	return strings.ToLower(strings.TrimSuffix(hostName(n.Host), ".")) + ":" + strconv.Itoa(n.Port)
 }

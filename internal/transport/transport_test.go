@@ -702,6 +702,29 @@ func TestPoolSharesClients(t *testing.T) {
 	}
 }
 
+// TestHostKey expects the spellings of one host to share Client.Runs's
+// count, and other hosts or ports not to.
+func TestHostKey(t *testing.T) {
+	key := func(host string, port int) string {
+		n, err := normalize(Config{Host: host, Port: port, Username: "u", Password: "p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.hostKey()
+	}
+	base := key("dc01.example.com", 0)
+	for _, h := range []string{"DC01.Example.COM", "dc01.example.com.", "DC01.EXAMPLE.COM."} {
+		if got := key(h, 5985); got != base {
+			t.Errorf("%s: key %q, want %q", h, got, base)
+		}
+	}
+	for _, other := range []string{key("dc02.example.com", 0), key("dc01.example.com", 5986)} {
+		if other == base {
+			t.Errorf("another host or port shares the key %q", base)
+		}
+	}
+}
+
 func TestConcurrentRunsBounded(t *testing.T) {
 	f := newFakeHost(t, false)
 	var mu sync.Mutex
