@@ -30,7 +30,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/testacc-realhost.XXXXXX")
 pids=()
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do
+	for p in ${pids[@]+"${pids[@]}"}; do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -45,11 +45,12 @@ start_host() {
 	shift
 	: >"$log" # before the background job opens it: sed reads it at once
 	"$work/winsim" --listen 127.0.0.1:0 --password "$WINDOWS_PASSWORD" "$@" >"$log" 2>&1 &
-	pids+=($!)
+	local pid=$!
+	pids+=("$pid")
 	for _ in $(seq 1 100); do
 		addr=$(sed -n 's#^host 1: http://\([^/]*\)/wsman.*#\1#p' "$log" | sed -n 1p)
 		[[ -n $addr ]] && break
-		kill -0 "${pids[-1]}" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	[[ -n $addr ]] || {
@@ -62,7 +63,6 @@ start_host() {
 
 if [[ -n ${WINDOWS_HOSTS:-}${WINDOWS_HOST:-} ]]; then
 	min_run=${REALHOST_MIN_RUN:-0}
-	IFS=, read -r -a hosts <<<"${WINDOWS_HOSTS:-$WINDOWS_HOST}"
 	echo "testacc-realhost.sh: real-host mode against ${WINDOWS_HOSTS:-$WINDOWS_HOST}"
 else
 	min_run=${REALHOST_MIN_RUN:-0.8}
@@ -90,7 +90,11 @@ go run ./internal/accsummary -min-run "$min_run" <"$work/acc.json" || rc=1
 if [[ -n ${REALHOST_JSON:-} ]]; then
 	cp "$work/acc.json" "$REALHOST_JSON"
 fi
-if grep -q 'NOT RESTORED' "$work/acc.json" || (($(grep -c 'restored, and read back as saved' "$work/acc.json") != ${#hosts[@]})); then
+# The suite says how many hosts it took (the list without repeats), then one
+# line per host restored.
+want=$(grep -o 'real-host mode: [0-9]* host(s)' "$work/acc.json" | sed -n '1s/[^0-9]//gp')
+got=$(grep -c 'restored, and read back as saved' "$work/acc.json" || true)
+if [[ -z $want ]] || grep -q 'NOT RESTORED' "$work/acc.json" || ((got != want)); then
 	echo "testacc-realhost.sh: not every host was restored and read back (see above)" >&2
 	rc=1
 fi

@@ -47,6 +47,7 @@ trap cleanup EXIT
 go build -o "$work/bin/terraform-provider-windows" .
 go build -o "$work/bin/winsim" ./cmd/winsim
 
+: >"$work/winsim.log" # before the background job opens it: the loop below reads it at once
 "$work/bin/winsim" --listen 127.0.0.1:0 --hosts "$hosts" --role member \
 	--username "$username" --password "$password" >"$work/winsim.log" 2>&1 &
 sim_pid=$!

@@ -88,9 +88,12 @@ func summarize(r io.Reader, prefix string) (*summary, error) {
 			tt = &test{name: e.Test}
 			byName[key] = tt
 			s.tests = append(s.tests, tt)
-			if i := strings.LastIndexByte(e.Test, '/'); i > 0 {
+			// The parent is the longest prefix at a '/' that is a test: a
+			// subtest's own name may hold '/' too.
+			for i := strings.LastIndexByte(e.Test, '/'); i > 0; i = strings.LastIndexByte(e.Test[:i], '/') {
 				if parent := byName[e.Package+" "+e.Test[:i]]; parent != nil {
 					parent.hasSubs = true
+					break
 				}
 			}
 		}

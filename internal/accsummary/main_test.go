@@ -41,6 +41,11 @@ func TestReport(t *testing.T) {
 			"real-host mode: h1: restored, and read back as saved",
 			"--- TestAccC (failed):\n    z_test.go:9: boom",
 		}},
+		{"a subtest whose name holds a slash", `{"Action":"run","Package":"p","Test":"TestAccN"}
+{"Action":"run","Package":"p","Test":"TestAccN/a/b"}
+{"Action":"pass","Package":"p","Test":"TestAccN/a/b"}
+{"Action":"pass","Package":"p","Test":"TestAccN"}
+`, 0, true, []string{"1 counted, 1 ran (1 passed, 0 failed), 0 skipped; 100% ran"}},
 		{"no tests", `{"Action":"pass","Package":"p"}` + "\n", 0, false, []string{"no acceptance test was counted"}},
 		{"enough ran", strings.Replace(run, `"fail","Package":"p","Test":"TestAccC"`, `"pass","Package":"p","Test":"TestAccC"`, 1), 0.5, true, []string{
 			"4 counted, 2 ran (2 passed, 0 failed), 2 skipped; 50% ran",

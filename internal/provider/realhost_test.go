@@ -80,26 +80,34 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	lab = l
-	stop := l.restoreOnSignal()
-	defer l.restoreBeforeTimeout()()
+	stopSignals := l.restoreOnSignal()
+	stopTimer := l.restoreBeforeTimeout()
 	code := m.Run()
-	stop()
-	if !l.restoreAll() {
+	// The timer first: it must not end a run whose final restore is
+	// under way. A signal still restores: restoreAll runs once, and a
+	// second caller waits for the first.
+	stopTimer()
+	if !l.restoreAll(5 * time.Minute) {
 		code = 1
 	}
+	stopSignals()
 	_ = l.pool.Close()
 	return code
 }
 
-// labAddrs returns the hosts of WINDOWS_HOSTS, else WINDOWS_HOST.
+// labAddrs returns the hosts of WINDOWS_HOSTS, else WINDOWS_HOST, each
+// once: a host listed twice would run two tests at once.
 func labAddrs() []string {
 	list := os.Getenv("WINDOWS_HOSTS")
 	if list == "" {
 		list = os.Getenv("WINDOWS_HOST")
 	}
 	var addrs []string
+	seen := map[string]bool{}
 	for a := range strings.SplitSeq(list, ",") {
-		if a = strings.TrimSpace(a); a != "" {
+		a = strings.TrimSpace(a)
+		if k := strings.ToLower(a); a != "" && !seen[k] {
+			seen[k] = true
 			addrs = append(addrs, a)
 		}
 	}
@@ -189,7 +197,7 @@ func (l *labHosts) restoreOnSignal() func() {
 		select {
 		case s := <-ch:
 			fmt.Printf("real-host mode: %v: restoring the hosts before exiting\n", s)
-			l.restoreAll()
+			l.restoreAll(time.Minute)
 			os.Exit(1)
 		case <-done:
 		}
@@ -217,27 +225,45 @@ func (l *labHosts) restoreBeforeTimeout() func() {
 	margin := min(time.Minute, d/10)
 	timer := time.AfterFunc(d-margin, func() {
 		fmt.Printf("real-host mode: go test's -timeout of %v is %v away: restoring the hosts before it ends the run\n", d, margin)
-		l.restoreAll()
+		l.restoreAll(margin * 9 / 10)
 		os.Exit(1)
 	})
 	return func() { timer.Stop() }
 }
 
-// restoreAll restores every host and reads it back, reporting each; it
-// returns whether all were restored.
-func (l *labHosts) restoreAll() bool {
+// restoreAll restores every host and reads it back, reporting each, within
+// budget; it returns whether all were restored. Before the last test ends
+// (an interrupt, the timeout) a host may still be in a test's hands: it
+// waits for the host to be free for half the budget, and then restores it
+// anyway, saying so. The hosts are restored in parallel.
+func (l *labHosts) restoreAll(budget time.Duration) bool {
 	l.once.Do(func() {
 		l.ok = true
-		for _, h := range l.hosts {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			err := labhost.Restore(ctx, h.client, h.snap)
-			cancel()
-			if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		var wg sync.WaitGroup
+		lines := make([]string, len(l.hosts))
+		for i, h := range l.hosts {
+			wg.Go(func() {
+				busy := ""
+				select {
+				case <-h.free:
+				case <-time.After(budget / 2):
+					busy = " (a test still had it)"
+				}
+				if err := labhost.Restore(ctx, h.client, h.snap); err != nil {
+					lines[i] = fmt.Sprintf("real-host mode: %s: NOT RESTORED%s: %v", h.addr, busy, err)
+					return
+				}
+				lines[i] = fmt.Sprintf("real-host mode: %s: restored, and read back as saved%s", h.addr, busy)
+			})
+		}
+		wg.Wait()
+		for _, line := range lines {
+			if strings.Contains(line, "NOT RESTORED") {
 				l.ok = false
-				fmt.Printf("real-host mode: %s: NOT RESTORED: %v\n", h.addr, err)
-				continue
 			}
-			fmt.Printf("real-host mode: %s: restored, and read back as saved\n", h.addr)
+			fmt.Println(line)
 		}
 	})
 	return l.ok
