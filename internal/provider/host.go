@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -324,4 +326,13 @@ func pendingSettingsDetail(host string, names []string) string {
 		strings.Join(quoted, ", "), map[bool]string{true: "is", false: "are"}[len(names) == 1],
 		map[bool]string{true: "it comes", false: "they come"}[len(names) == 1], host,
 		map[bool]string{true: "it", false: "them"}[len(names) == 1])
+}
+
+// dataSourceHostAttribute is the host attribute every data source has.
+func dataSourceHostAttribute() dsschema.StringAttribute {
+	return dsschema.StringAttribute{
+		MarkdownDescription: "The Windows host to read, optionally with a WinRM port. Defaults to the provider's `host`.",
+		Optional:            true,
+		Validators:          []validator.String{hostValidator{}},
+	}
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
@@ -60,12 +59,8 @@ func (d *hostDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"zone. From the registry, `ver`, `sc` and (where the host has it) `wmic`, in the one command the " +
 			"provider runs per host and plan, on every version from Server 2003 to 2025.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedString("The host."),
-			"host": schema.StringAttribute{
-				MarkdownDescription: "The Windows host to read, optionally with a WinRM port. Defaults to the provider's `host`.",
-				Optional:            true,
-				Validators:          []validator.String{hostValidator{}},
-			},
+			"id":   computedString("The host."),
+			"host": dataSourceHostAttribute(),
 			"os_version": computedString("The Windows version as `windows_ntp_config` shows it: `ver`'s, such as " +
 				"`5.2.3790` or `10.0.20348.587`."),
 			"build": schema.Int64Attribute{

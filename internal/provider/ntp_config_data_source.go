@@ -6,7 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -41,11 +40,7 @@ func (d *ntpConfigDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				MarkdownDescription: "The host.",
 				Computed:            true,
 			},
-			"host": schema.StringAttribute{
-				MarkdownDescription: "The Windows host to read, optionally with a WinRM port. Defaults to the provider's `host`.",
-				Optional:            true,
-				Validators:          []validator.String{hostValidator{}},
-			},
+			"host": dataSourceHostAttribute(),
 			"type": schema.StringAttribute{
 				MarkdownDescription: "The effective sync type: `NoSync`, `NTP`, `NT5DS` or `AllSync`.",
 				Computed:            true,

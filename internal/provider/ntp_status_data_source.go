@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/w32time/terraform-provider-windows/internal/wintime"
@@ -77,12 +76,8 @@ func (d *ntpStatusDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"On Server 2003, whose `w32tm` has no `/query`, only `source` (the `NtpServer` list when the sync type " +
 			"uses it) and `state` are known: the other attributes are null and the read warns why.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedString("The host."),
-			"host": schema.StringAttribute{
-				MarkdownDescription: "The Windows host to read, optionally with a WinRM port. Defaults to the provider's `host`.",
-				Optional:            true,
-				Validators:          []validator.String{hostValidator{}},
-			},
+			"id":   computedString("The host."),
+			"host": dataSourceHostAttribute(),
 			"source": computedString("Where the host takes its time from, as `w32tm` prints it: a peer with its " +
 				"flags (`time.windows.com,0x9`), a domain controller's name, or a clock (`Local CMOS Clock`, " +
 				"`Free-running System Clock`, `VM IC Time Synchronization Provider`, in the host's language). On " +
